@@ -1,0 +1,39 @@
+{
+    "name": "OCI & cXML Punchout Catalogue",
+    "summary": "Let buyers' SAP (OCI), Ariba and Coupa (cXML) systems shop in your Odoo webshop "
+    "with their own prices and return the cart to their procurement system",
+    "version": "18.0.1.0.0",
+    "category": "Website/eCommerce",
+    "license": "LGPL-3",
+    "author": "oci_punchout contributors",
+    "depends": ["website_sale", "account_edi_ubl_cii"],
+    "external_dependencies": {"python": ["lxml", "passlib", "requests"]},
+    "data": [
+        "security/punchout_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_sequence_data.xml",
+        "data/ir_cron_data.xml",
+        "views/punchout_connection_views.xml",
+        "views/punchout_session_views.xml",
+        "views/punchout_message_views.xml",
+        "views/product_category_views.xml",
+        "views/product_template_views.xml",
+        "views/sale_order_views.xml",
+        "views/punchout_menus.xml",
+        "views/website_templates.xml",
+        "views/simulator_templates.xml",
+    ],
+    "demo": [
+        "demo/punchout_demo.xml",
+    ],
+    "assets": {
+        "web.assets_frontend": [
+            "oci_punchout/static/src/scss/punchout.scss",
+        ],
+        "web.assets_tests": [
+            "oci_punchout/static/src/js/tours/*.js",
+        ],
+    },
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,120 @@
+import logging
+from urllib.parse import urlencode
+
+from odoo import http
+from odoo.exceptions import AccessDenied
+from odoo.http import request
+
+from ..models.punchout_message import redact_params
+from ..protocol import oci
+from ..protocol.errors import PunchoutProtocolError
+
+_logger = logging.getLogger(__name__)
+
+# Hard cap on the punch-in request itself: OCI logins are a handful of short parameters.
+MAX_PUNCH_IN_BYTES = 64 * 1024
+
+
+class PunchoutOciController(http.Controller):
+    @http.route(
+        ["/punchout/oci", "/punchout/oci/<string:code>"],
+        type="http",
+        auth="public",
+        methods=["GET", "POST"],
+        csrf=False,
+        website=True,
+        sitemap=False,
+    )
+    def oci_punch_in(self, code=None, **_kwargs):
+        """OCI punch-in: check the buyer's credentials, log its user in, open the shop."""
+        Message = request.env["punchout.message"].sudo()
+        remote_addr = request.httprequest.remote_addr
+        params = request.httprequest.values.to_dict(flat=False)
+        message = Message._log(
+            "oci_login", "in", "oci", redact_params(params), remote_addr=remote_addr
+        )
+        if Message._is_throttled(remote_addr):
+            message._set_error("Too many failed logins from this address.", http_status=429)
+            return _error_page(429, "Too many failed logins. Please try again later.")
+        if (request.httprequest.content_length or 0) > MAX_PUNCH_IN_BYTES:
+            message._set_error("Punch-in request too large.", http_status=413)
+            return _error_page(413, "The punch-in request is too large.")
+
+        Connection = request.env["punchout.connection"].sudo()
+        try:
+            with request.env.cr.savepoint():
+                connection = Connection._oci_find(code, params)
+                message.write({"connection_id": connection.id})
+                punch_in = connection._oci_parse_punch_in(params)
+                secret_names = [connection.oci_password_param or "PASSWORD"]
+                message.payload = Message._format_payload(redact_params(params, secret_names))
+                connection._oci_authenticate(punch_in)
+                if punch_in.function in ("VALIDATE", "BACKGROUND_SEARCH"):
+                    return self._oci_answer_at_once(connection, punch_in, message)
+                operation = {"DETAIL": "detail", "SOURCING": "source"}.get(
+                    punch_in.function, "create"
+                )
+                user = connection._get_end_user(punch_in.end_user)
+                session, token = connection._open_session(
+                    "oci", user, operation, **connection._oci_session_values(punch_in)
+                )
+        except PunchoutProtocolError as exc:
+            message._set_error(exc.message, http_status=exc.status, auth_failed=exc.status == 401)
+            return _error_page(exc.status, exc.message)
+        except Exception:
+            _logger.exception("OCI punch-in failed")
+            message._set_error("Internal error while opening the punchout session.", http_status=500)
+            return _error_page(500, "The catalogue could not be opened. Please try again later.")
+
+        message._set_done(session_id=session.id, order_id=session.order_id.id, http_status=303)
+        # The login checks the start token in a transaction of its own: it must see the session.
+        # (authenticate() itself commits this cursor right after, for the same reason.)
+        request.env.cr.commit()  # pylint: disable=invalid-commit
+        try:
+            request.session.authenticate(
+                request.db, {"type": "punchout", "login": user.login, "token": token}
+            )
+        except AccessDenied:
+            message._set_error("The punch-in user could not be logged in.", http_status=403)
+            return _error_page(403, "Your user could not be logged in. Contact your supplier.")
+        request.session["punchout_session_id"] = session.id
+        request.session["sale_order_id"] = session.order_id.id
+        request.session.pop("website_sale_current_pl", None)
+        return request.redirect(self._oci_landing_url(connection, punch_in), local=True)
+
+    def _oci_answer_at_once(self, connection, punch_in, message):
+        if punch_in.function == "VALIDATE":
+            page, count = connection._oci_validate_page(punch_in)
+            message.kind = "oci_validate"
+        else:
+            page, count = connection._oci_background_search_page(punch_in)
+            message.kind = "oci_search"
+        message._set_done(error=False if count else "No matching product.")
+        return _html_response(page, punch_in.charset)
+
+    def _oci_landing_url(self, connection, punch_in):
+        if punch_in.function == "DETAIL":
+            product = connection._oci_find_product(punch_in.product_id)
+            if product:
+                return product.website_url
+        if punch_in.function == "SOURCING" and punch_in.search_string:
+            return "/shop?" + urlencode({"search": punch_in.search_string})
+        return "/shop"
+
+
+def _html_response(page, charset):
+    return request.make_response(
+        page,
+        headers=[
+            ("Content-Type", f"text/html; charset={oci.html_charset_label(charset)}"),
+            ("Cache-Control", "no-store"),
+        ],
+    )
+
+
+def _error_page(status, message):
+    return request.render(
+        "oci_punchout.punchout_error_page",
+        {"status": status, "error_message": message},
+        status=status,
+    )

@@ -1,0 +1,14 @@
+from odoo import models
+
+
+class ProductProduct(models.Model):
+    _inherit = "product.product"
+
+    def _is_add_to_cart_allowed(self):
+        """In a punchout session only the buyer's assortment can be added to the cart."""
+        allowed = super()._is_add_to_cart_allowed()
+        session = self.env["website"].get_current_website()._punchout_current_session()
+        if allowed and session:
+            domain = session.connection_id._get_product_domain()
+            return bool(self.product_tmpl_id.sudo().filtered_domain(domain))
+        return allowed

@@ -1,0 +1,688 @@
+import hmac
+import logging
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.osv import expression
+from odoo.tools import email_normalize
+
+from ..protocol import oci
+from ..protocol.errors import AuthenticationFailed, PunchoutProtocolError
+
+_logger = logging.getLogger(__name__)
+
+TEST_MODE_HOSTS = ("localhost", "127.0.0.1")
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class PunchoutConnection(models.Model):
+    _name = "punchout.connection"
+    _description = "Punchout Connection"
+    _inherit = ["mail.thread"]
+    _order = "name, id"
+
+    name = fields.Char(required=True, tracking=True)
+    code = fields.Char(
+        required=True,
+        copy=False,
+        tracking=True,
+        help="Short key of the connection in its catalogue URL: /punchout/oci/<code>.",
+    )
+    active = fields.Boolean(default=True, tracking=True)
+    test_mode = fields.Boolean(
+        default=True,
+        tracking=True,
+        help="Test connections also accept return URLs on http://localhost and "
+        "http://127.0.0.1, for the buyer simulator and the buyer's test systems.",
+    )
+    protocol = fields.Selection([("oci", "SAP OCI")], required=True, default="oci", tracking=True)
+    system_name = fields.Char(
+        string="Procurement System",
+        required=True,
+        default="SAP",
+        help="Shown to the buyer's users on the button that returns the cart, "
+        "e.g. 'Transfer to SAP SRM'.",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, tracking=True
+    )
+    website_id = fields.Many2one(
+        "website",
+        required=True,
+        default=lambda self: self.env["website"].search(
+            [("company_id", "=", self.env.company.id)], limit=1
+        ),
+        domain="[('company_id', '=', company_id)]",
+        tracking=True,
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Buyer Company",
+        required=True,
+        domain=[("is_company", "=", True)],
+        tracking=True,
+    )
+    pricelist_id = fields.Many2one(
+        "product.pricelist",
+        string="Pricelist",
+        required=True,
+        tracking=True,
+        help="Every price the buyer's users see and receive comes from this pricelist.",
+    )
+    currency_id = fields.Many2one(related="pricelist_id.currency_id")
+    user_id = fields.Many2one(
+        "res.users",
+        string="Default Portal User",
+        required=True,
+        domain=[("share", "=", True)],
+        tracking=True,
+        help="The portal user every punch-in logs in as, unless the buyer's system names "
+        "its own user and the end-user policy allows it.",
+    )
+    salesperson_id = fields.Many2one(
+        "res.users", string="Salesperson", domain=[("share", "=", False)], tracking=True
+    )
+    allowed_return_urls = fields.Text(
+        string="Allowed Return URLs",
+        help="One URL prefix per line. The buyer's return URL (OCI HOOK_URL) must start with one "
+        "of them: https URLs, or SAPEVENT: for the SAP GUI.",
+    )
+    allowed_public_categ_ids = fields.Many2many(
+        "product.public.category",
+        string="Assortment",
+        help="When set, the buyer's users only see and order products of these eCommerce "
+        "categories and their sub-categories.",
+    )
+    end_user_policy = fields.Selection(
+        [
+            ("default", "Always the default user"),
+            ("existing", "Existing contacts of the buyer, else the default user"),
+            ("create", "Create contacts and portal users for new end users"),
+        ],
+        default="default",
+        required=True,
+        tracking=True,
+    )
+    quotation_validity_days = fields.Integer(
+        default=30,
+        help="Transferred carts stay valid quotations for this many days; unordered ones are "
+        "then cancelled.",
+    )
+    session_timeout_hours = fields.Integer(
+        default=8, help="Open punch-in sessions without a transfer expire after this many hours."
+    )
+
+    # OCI credentials and options
+    oci_username_param = fields.Char(string="User Name Parameter", default="USERNAME")
+    oci_password_param = fields.Char(string="Password Parameter", default="PASSWORD")
+    oci_username = fields.Char(string="User Name", tracking=True, groups="base.group_system")
+    oci_password_hash = fields.Char(copy=False, groups="base.group_system")
+    oci_password = fields.Char(
+        string="Password",
+        compute="_compute_oci_password",
+        inverse="_inverse_oci_password",
+        groups="base.group_system",
+        help="Stored hashed: type a new one to replace it.",
+    )
+    oci_password_set = fields.Boolean(compute="_compute_oci_password")
+    oci_end_user_param = fields.Char(
+        string="End-User Parameter",
+        help="Name of a punch-in parameter carrying the end user's e-mail address "
+        "(e.g. EMAIL), used with the end-user policy.",
+    )
+    oci_index_base = fields.Selection(
+        [("1", "1 (standard)"), ("0", "0")], string="First Line Index", default="1", required=True
+    )
+    oci_send_empty_fields = fields.Boolean(
+        string="Send Empty Fields",
+        help="Some buyers' systems need every optional NEW_ITEM field present, even empty.",
+    )
+    oci_vendor_number = fields.Char(
+        string="Vendor Number", help="Our supplier number in the buyer's system (VENDOR)."
+    )
+    oci_matgroup_source = fields.Selection(
+        [
+            ("none", "Not sent"),
+            ("classification", "Category classification code"),
+            ("category", "Product category name"),
+        ],
+        string="Material Group (MATGROUP)",
+        default="classification",
+        required=True,
+    )
+    oci_cust_field1_id = fields.Many2one(
+        "ir.model.fields",
+        string="CUST_FIELD1",
+        domain="[('model', '=', 'product.product'), ('ttype', 'in', ('char', 'text', 'integer', "
+        "'float', 'selection', 'many2one', 'boolean'))]",
+        ondelete="set null",
+    )
+    oci_cust_field2_id = fields.Many2one(
+        "ir.model.fields",
+        string="CUST_FIELD2",
+        domain="[('model', '=', 'product.product'), ('ttype', 'in', ('char', 'text', 'integer', "
+        "'float', 'selection', 'many2one', 'boolean'))]",
+        ondelete="set null",
+    )
+    oci_cust_field3_id = fields.Many2one(
+        "ir.model.fields",
+        string="CUST_FIELD3",
+        domain="[('model', '=', 'product.product'), ('ttype', 'in', ('char', 'text', 'integer', "
+        "'float', 'selection', 'many2one', 'boolean'))]",
+        ondelete="set null",
+    )
+    oci_cust_field4_id = fields.Many2one(
+        "ir.model.fields",
+        string="CUST_FIELD4",
+        domain="[('model', '=', 'product.product'), ('ttype', 'in', ('char', 'text', 'integer', "
+        "'float', 'selection', 'many2one', 'boolean'))]",
+        ondelete="set null",
+    )
+    oci_cust_field5_id = fields.Many2one(
+        "ir.model.fields",
+        string="CUST_FIELD5",
+        domain="[('model', '=', 'product.product'), ('ttype', 'in', ('char', 'text', 'integer', "
+        "'float', 'selection', 'many2one', 'boolean'))]",
+        ondelete="set null",
+    )
+    unit_code_ids = fields.One2many(
+        "punchout.unit.code",
+        "connection_id",
+        string="Unit Codes",
+        help="Unit codes this buyer expects instead of the UN/ECE code, e.g. SAP's ST or KG.",
+    )
+
+    session_ids = fields.One2many("punchout.session", "connection_id", string="Sessions")
+    message_log_ids = fields.One2many("punchout.message", "connection_id", string="Punchout Messages")
+    session_count = fields.Integer(compute="_compute_counts")
+    message_log_count = fields.Integer(compute="_compute_counts")
+    order_count = fields.Integer(compute="_compute_counts")
+    catalogue_url = fields.Char(compute="_compute_catalogue_url")
+
+    _sql_constraints = [
+        ("code_unique", "unique(code)", "The connection code must be unique."),
+        (
+            "validity_positive",
+            "CHECK(quotation_validity_days > 0 AND session_timeout_hours > 0)",
+            "Validity and timeout must be positive.",
+        ),
+    ]
+
+    # ------------------------------------------------------------------
+    # Computes, constraints, CRUD
+    # ------------------------------------------------------------------
+
+    @api.depends("oci_password_hash")
+    def _compute_oci_password(self):
+        for connection in self:
+            connection.oci_password = False
+            connection.oci_password_set = bool(connection.sudo().oci_password_hash)
+
+    def _inverse_oci_password(self):
+        crypt_context = self.env["res.users"]._crypt_context()
+        for connection in self:
+            if connection.oci_password:
+                connection.oci_password_hash = crypt_context.hash(connection.oci_password)
+
+    def _compute_counts(self):
+        for connection in self:
+            connection.session_count = self.env["punchout.session"].search_count(
+                [("connection_id", "=", connection.id)]
+            )
+            connection.message_log_count = self.env["punchout.message"].search_count(
+                [("connection_id", "=", connection.id)]
+            )
+            connection.order_count = self.env["sale.order"].search_count(
+                [("punchout_connection_id", "=", connection.id)]
+            )
+
+    @api.depends("code", "website_id", "protocol")
+    def _compute_catalogue_url(self):
+        for connection in self:
+            base_url = connection.website_id.get_base_url() if connection.website_id else ""
+            connection.catalogue_url = (
+                f"{base_url}/punchout/oci/{connection.code}" if connection.code else False
+            )
+
+    @api.constrains("code")
+    def _check_code(self):
+        for connection in self:
+            if not CODE_PATTERN.match(connection.code or ""):
+                raise ValidationError(
+                    _(
+                        "The code '%(code)s' may only hold letters, digits, '-', '_' and '.'.",
+                        code=connection.code,
+                    )
+                )
+
+    @api.constrains("user_id", "partner_id")
+    def _check_user(self):
+        for connection in self:
+            user = connection.user_id
+            if not user.share:
+                raise ValidationError(
+                    _("The default user of a punchout connection must be a portal user.")
+                )
+            if user.partner_id.commercial_partner_id != connection.partner_id.commercial_partner_id:
+                raise ValidationError(
+                    _(
+                        "The default user %(user)s does not belong to the buyer company "
+                        "%(buyer)s.",
+                        user=user.display_name,
+                        buyer=connection.partner_id.display_name,
+                    )
+                )
+
+    @api.constrains("allowed_return_urls", "test_mode")
+    def _check_allowed_return_urls(self):
+        for connection in self:
+            for prefix in connection._get_return_url_prefixes():
+                if prefix.upper().startswith("SAPEVENT:"):
+                    continue
+                if not (
+                    prefix.startswith("https://")
+                    or (connection.test_mode and prefix.startswith("http://"))
+                ):
+                    raise ValidationError(
+                        _(
+                            "Return URL prefix '%(prefix)s' must start with https:// "
+                            "(http:// only for test connections) or SAPEVENT:.",
+                            prefix=prefix,
+                        )
+                    )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_view_sessions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("oci_punchout.punchout_session_action")
+        action["domain"] = [("connection_id", "=", self.id)]
+        action["context"] = {"default_connection_id": self.id}
+        return action
+
+    def action_view_messages(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("oci_punchout.punchout_message_action")
+        action["domain"] = [("connection_id", "=", self.id)]
+        return action
+
+    def action_view_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_quotations_with_onboarding")
+        action["domain"] = [("punchout_connection_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    def action_open_simulator(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/punchout/simulator/{self.id}",
+            "target": "new",
+        }
+
+    # ------------------------------------------------------------------
+    # Look-up and checks shared by every protocol
+    # ------------------------------------------------------------------
+
+    def _get_return_url_prefixes(self):
+        self.ensure_one()
+        prefixes = [
+            line.strip() for line in (self.allowed_return_urls or "").splitlines() if line.strip()
+        ]
+        return prefixes
+
+    def _check_return_url(self, url):
+        """Raise InvalidReturnUrl unless ``url`` is one of this connection's return URLs.
+
+        Test connections also accept any port on localhost and 127.0.0.1 (simulator, buyers'
+        test systems on a developer machine).
+        """
+        self.ensure_one()
+        prefixes = self._get_return_url_prefixes()
+        parts = urlsplit(url or "")
+        if self.test_mode and parts.hostname in TEST_MODE_HOSTS and "@" not in parts.netloc:
+            prefixes.append(f"{parts.scheme}://{parts.netloc}/")
+        oci.check_return_url(url, prefixes, allow_http=self.test_mode)
+
+    def _get_product_domain(self):
+        """Domain on product.template of what this buyer may see and order."""
+        self.ensure_one()
+        domain = [("sale_ok", "=", True)]
+        if self.allowed_public_categ_ids:
+            domain = expression.AND(
+                [domain, [("public_categ_ids", "child_of", self.allowed_public_categ_ids.ids)]]
+            )
+        return domain
+
+    def _get_shop_product_domain(self):
+        """The assortment plus what the website shows anyone (published, website)."""
+        self.ensure_one()
+        return expression.AND(
+            [
+                self._get_product_domain(),
+                self.website_id.website_domain(),
+                [("is_published", "=", True)],
+            ]
+        )
+
+    def _get_end_user(self, email):
+        """The portal user a punch-in logs in as: a named end user if the policy allows."""
+        self.ensure_one()
+        email = email_normalize(email or "")
+        if not email or self.end_user_policy == "default":
+            return self.user_id
+        commercial = self.partner_id.commercial_partner_id
+        Users = self.env["res.users"].sudo().with_context(active_test=True)
+        user = Users.search(
+            [
+                ("login", "=ilike", email),
+                ("share", "=", True),
+                ("partner_id.commercial_partner_id", "=", commercial.id),
+            ],
+            limit=1,
+        )
+        if user:
+            return user
+        if self.end_user_policy != "create":
+            return self.user_id
+        if Users.with_context(active_test=False).search_count([("login", "=ilike", email)]):
+            # The address belongs to someone outside this buyer: never take over that account.
+            _logger.warning(
+                "Punchout %s: end user %s exists outside the buyer company; using the default user",
+                self.code,
+                email,
+            )
+            return self.user_id
+        partner = self.env["res.partner"].sudo().create(
+            {
+                "name": email.split("@")[0],
+                "email": email,
+                "parent_id": commercial.id,
+                "type": "contact",
+            }
+        )
+        return Users.with_context(no_reset_password=True).create(
+            {
+                "login": email,
+                "partner_id": partner.id,
+                "company_id": self.company_id.id,
+                "company_ids": [(6, 0, self.company_id.ids)],
+                "groups_id": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
+        )
+
+    def _get_unit_code(self, uom):
+        """The unit code this buyer expects for ``uom``: its override, else UN/ECE Rec 20."""
+        self.ensure_one()
+        override = self.unit_code_ids.filtered(lambda line: line.uom_id == uom)[:1]
+        if override:
+            return override.code
+        return self.env["account.edi.common"]._get_uom_unece_code(uom)
+
+    def _open_session(self, protocol, user, operation="create", **values):
+        """Create a punchout session, its fresh cart and a single-use start token.
+
+        :returns: (session, token) where token is the clear start token (only its hash is kept)
+        """
+        self.ensure_one()
+        session = self.env["punchout.session"].sudo().create(
+            {
+                "connection_id": self.id,
+                "protocol": protocol,
+                "operation": operation,
+                "user_id": user.id,
+                **values,
+            }
+        )
+        session._create_cart()
+        token = session._issue_start_token()
+        return session, token
+
+    # ------------------------------------------------------------------
+    # OCI
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _oci_find(self, code, params):
+        """Find the active OCI connection for a punch-in: by its code, else by user name."""
+        Connection = self.sudo().with_context(active_test=False)
+        if code:
+            connection = Connection.search([("code", "=", code), ("protocol", "=", "oci")], limit=1)
+        else:
+            usernames = {
+                value if isinstance(value, str) else (value[0] if value else "")
+                for key, value in params.items()
+                if key.upper() == "USERNAME"
+            }
+            connection = Connection.search(
+                [("protocol", "=", "oci"), ("oci_username", "in", list(usernames))]
+            )
+            if len(connection) > 1:
+                raise PunchoutProtocolError(
+                    _("Several catalogues use this user name: use the catalogue URL with its code."),
+                    status=400,
+                )
+        if not connection:
+            raise AuthenticationFailed(_("Unknown catalogue or wrong credentials."))
+        if not connection.active:
+            raise PunchoutProtocolError(
+                _("This punchout catalogue is not active. Please contact your supplier."),
+                status=403,
+            )
+        return connection
+
+    def _oci_parse_punch_in(self, params):
+        self.ensure_one()
+        return oci.parse_punch_in(
+            params,
+            username_param=self.oci_username_param or "USERNAME",
+            password_param=self.oci_password_param or "PASSWORD",
+            end_user_param=self.oci_end_user_param or None,
+        )
+
+    def _oci_check_credentials(self, punch_in):
+        """Check the punch-in's user name and password in constant time."""
+        self.ensure_one()
+        connection_sudo = self.sudo()
+        expected_username = (connection_sudo.oci_username or "").encode()
+        username_ok = hmac.compare_digest(expected_username, (punch_in.username or "").encode())
+        password_ok = False
+        if connection_sudo.oci_password_hash and punch_in.password:
+            try:
+                password_ok = self.env["res.users"]._crypt_context().verify(
+                    punch_in.password, connection_sudo.oci_password_hash
+                )
+            except ValueError:
+                password_ok = False
+        if not (username_ok and password_ok and expected_username):
+            raise AuthenticationFailed(_("Unknown catalogue or wrong credentials."))
+
+    def _oci_authenticate(self, punch_in):
+        """Every check of an OCI punch-in before anything is created."""
+        self.ensure_one()
+        self._oci_check_credentials(punch_in)
+        self._check_return_url(punch_in.hook_url)
+
+    def _oci_session_values(self, punch_in):
+        self.ensure_one()
+        return {
+            "return_url": punch_in.hook_url,
+            "return_target": punch_in.return_target,
+            "charset": punch_in.charset,
+            "echo_params": punch_in.echo_params,
+            "end_user_ref": punch_in.end_user or False,
+        }
+
+    def _oci_find_product(self, product_ref):
+        """The product a PRODUCTID (our EXT_PRODUCT_ID) names, within the assortment."""
+        self.ensure_one()
+        if not product_ref or not str(product_ref).isdigit():
+            return self.env["product.product"]
+        product = self.env["product.product"].sudo().browse(int(product_ref)).exists()
+        if not product or not product.active:
+            return self.env["product.product"]
+        allowed = product.product_tmpl_id.filtered_domain(self._get_shop_product_domain())
+        return product if allowed else self.env["product.product"]
+
+    def _oci_search_products(self, search, limit=100):
+        self.ensure_one()
+        domain = self._get_shop_product_domain()
+        if search:
+            domain = expression.AND(
+                [
+                    domain,
+                    [
+                        "|",
+                        "|",
+                        ("name", "ilike", search),
+                        ("default_code", "ilike", search),
+                        ("description_sale", "ilike", search),
+                    ],
+                ]
+            )
+        templates = self.env["product.template"].sudo().search(domain, limit=limit)
+        return templates.product_variant_ids
+
+    def _oci_price(self, product, quantity):
+        self.ensure_one()
+        pricelist = self.pricelist_id.with_company(self.company_id)
+        return pricelist._get_product_price(product, quantity or 1.0, currency=self.currency_id)
+
+    def _oci_item_from_product(self, product, quantity, price, uom=None, description=None):
+        """An OciItem describing ``product`` as this buyer's system wants it."""
+        self.ensure_one()
+        product = product.sudo()
+        uom = uom or product.uom_id
+        name = description or product.with_context(display_default_code=False).display_name
+        category = product.categ_id
+        scheme, code = category._get_punchout_classification()
+        price_per_unit, price_unit = oci.choose_price_unit(price)
+        item = oci.OciItem(
+            description=name,
+            longtext=product.description_sale or "",
+            quantity=quantity,
+            unit=self._get_unit_code(uom),
+            price=price_per_unit,
+            price_unit=price_unit,
+            currency=self.currency_id.name,
+            leadtime=_lead_time_days(product),
+            vendor=self.oci_vendor_number or "",
+            vendormat=product.default_code or "",
+            manufactcode=product.punchout_manufacturer_code or "",
+            manufactmat=product.punchout_manufacturer_part or "",
+            service=product.type == "service",
+            ext_product_id=str(product.id),
+            ext_schema_type=scheme or "",
+            ext_category_id=code or "",
+            ext_category=(category.name or "") if code else "",
+        )
+        if self.oci_matgroup_source == "classification":
+            item.matgroup = code or ""
+        elif self.oci_matgroup_source == "category":
+            item.matgroup = category.name or ""
+        for index in range(1, 6):
+            field = self[f"oci_cust_field{index}_id"]
+            if field:
+                setattr(item, f"cust_field{index}", _field_text(product, field.name))
+        return item
+
+    def _oci_item_from_order_line(self, line):
+        self.ensure_one()
+        net_price = line.price_unit * (1.0 - (line.discount or 0.0) / 100.0)
+        item = self._oci_item_from_product(
+            line.product_id,
+            line.product_uom_qty,
+            net_price,
+            uom=line.product_uom,
+            description=line.name_short or line.product_id.display_name,
+        )
+        item.currency = line.order_id.currency_id.name
+        item.longtext = line.name or ""
+        item.ext_quote_id = line.order_id.name
+        item.ext_quote_item = str(line.id)
+        return item
+
+    def _oci_build_fields(self, items):
+        self.ensure_one()
+        return oci.build_cart_fields(
+            items, index_base=int(self.oci_index_base), send_empty=self.oci_send_empty_fields
+        )
+
+    def _oci_validate_page(self, punch_in):
+        """FUNCTION=VALIDATE: the product's current data, auto-submitted at once."""
+        self.ensure_one()
+        product = self._oci_find_product(punch_in.product_id)
+        items = []
+        if product:
+            quantity = float(punch_in.quantity or 1)
+            items.append(
+                self._oci_item_from_product(product, quantity, self._oci_price(product, quantity))
+            )
+        return self._oci_return_page(punch_in, items), len(items)
+
+    def _oci_background_search_page(self, punch_in):
+        """FUNCTION=BACKGROUND_SEARCH: every match as one OCI form, not auto-submitted."""
+        self.ensure_one()
+        items = [
+            self._oci_item_from_product(product, 1.0, self._oci_price(product, 1.0))
+            for product in self._oci_search_products(punch_in.search_string)
+        ]
+        return self._oci_return_page(punch_in, items, auto_submit=False), len(items)
+
+    def _oci_return_page(self, punch_in, items, auto_submit=True):
+        self.ensure_one()
+        return oci.render_return_page(
+            punch_in.hook_url,
+            self._oci_build_fields(items),
+            target=punch_in.return_target,
+            charset=punch_in.charset,
+            echo_params=punch_in.echo_params,
+            auto_submit=auto_submit,
+        )
+
+    @api.model
+    def _cron_expire(self):
+        """Expire idle punch-in sessions and cancel transferred quotations past validity."""
+        now = fields.Datetime.now()
+        Session = self.env["punchout.session"].sudo()
+        for connection in self.sudo().with_context(active_test=False).search([]):
+            idle = Session.search(
+                [
+                    ("connection_id", "=", connection.id),
+                    ("state", "=", "open"),
+                    ("create_date", "<", now - timedelta(hours=connection.session_timeout_hours)),
+                ]
+            )
+            idle._expire()
+        today = fields.Date.context_today(self)
+        stale = Session.search(
+            [
+                ("state", "=", "transferred"),
+                ("order_id.state", "in", ("draft", "sent")),
+                ("order_id.validity_date", "<", today),
+            ]
+        )
+        stale._expire()
+
+
+def _lead_time_days(product):
+    """Customer lead time in days (sale_stock's field, when installed)."""
+    delay = product["sale_delay"] if "sale_delay" in product._fields else 0
+    return int(round(delay)) if delay else None
+
+
+def _field_text(record, field_name):
+    """A product field's value as OCI text."""
+    value = record[field_name]
+    if isinstance(value, models.BaseModel):
+        return value.display_name or ""
+    if value is False or value is None:
+        return ""
+    return str(value)
+

@@ -1,0 +1,48 @@
+from odoo import models
+from odoo.http import request
+from odoo.osv import expression
+
+
+class Website(models.Model):
+    _inherit = "website"
+
+    def _punchout_current_session(self):
+        """The open punchout session of this browser's logged-in user, or an empty recordset."""
+        Session = self.env["punchout.session"].sudo()
+        session_id = request and request.session.get("punchout_session_id")
+        if not session_id:
+            return Session
+        session = Session.browse(session_id).exists()
+        if not session or not session._is_usable_by(self.env.user):
+            return Session
+        return session
+
+    def _get_current_pricelist(self):
+        session = self._punchout_current_session()
+        if session:
+            return session.connection_id.pricelist_id
+        return super()._get_current_pricelist()
+
+    def get_pricelist_available(self, show_visible=False):
+        session = self._punchout_current_session()
+        if session:
+            return session.connection_id.pricelist_id
+        return super().get_pricelist_available(show_visible=show_visible)
+
+    def sale_product_domain(self):
+        domain = super().sale_product_domain()
+        session = self._punchout_current_session()
+        if session:
+            domain = expression.AND([domain, session.connection_id._get_product_domain()])
+        return domain
+
+    def sale_get_order(self, force_create=False):
+        """A punchout session shops in its own cart only, never in an older one."""
+        session = self._punchout_current_session()
+        if not session:
+            return super().sale_get_order(force_create=force_create)
+        order_sudo = session.order_id.sudo()
+        if order_sudo.state != "draft":
+            return self.env["sale.order"]
+        request.session["sale_order_id"] = order_sudo.id
+        return order_sudo

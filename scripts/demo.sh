@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Quick start: a demo database with the addon and its demo data, Odoo on http://127.0.0.1:8069.
+set -euo pipefail
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+find_odoo || exit 2
+ensure_postgres
+
+DB="${DEMO_DB:-oci_punchout_demo}"
+PORT="${DEMO_HTTP_PORT:-8069}"
+BASE_URL="http://127.0.0.1:$PORT"
+
+if ! psql -d "$DB" -tAc "select 1 from ir_module_module where name='oci_punchout' and state='installed'" 2>/dev/null | grep -q 1; then
+    echo "Creating database $DB with oci_punchout and demo data (a few minutes)..."
+    dropdb --if-exists "$DB"
+    "${ODOO_CMD[@]}" -d "$DB" --addons-path="$ADDONS_PATH" -i oci_punchout \
+        --stop-after-init --log-level=warn
+    # Links the demo builds (catalogue URL, simulator) point at this server.
+    psql -q -d "$DB" -c "UPDATE ir_config_parameter SET value='$BASE_URL' WHERE key='web.base.url'"
+    psql -q -d "$DB" -c "INSERT INTO ir_config_parameter (key, value) VALUES ('web.base.url.freeze', 'True') ON CONFLICT (key) DO NOTHING"
+fi
+CONNECTION_ID="$(psql -d "$DB" -tAc "select res_id from ir_model_data where module='oci_punchout' and name='demo_connection_oci'")"
+
+cat <<MSG
+
+  Odoo:             $BASE_URL/odoo        (login: admin / password: admin)
+  Buyer simulator:  $BASE_URL/punchout/simulator/$CONNECTION_ID
+                    (log in as admin; punch in with USERNAME demo-buyer, PASSWORD demo-secret)
+  OCI catalogue:    $BASE_URL/punchout/oci/demo-oci
+
+  Stop with Ctrl+C.
+MSG
+exec "${ODOO_CMD[@]}" -d "$DB" --db-filter="^$DB\$" --addons-path="$ADDONS_PATH" \
+    --http-interface=127.0.0.1 --http-port="$PORT" --log-level=info

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The whole test suite: the pure protocol package (pytest), then the addon installed in a fresh
+# database with every Python, HttpCase and tour test. Ends with "N passed, N failed".
+set -uo pipefail
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+if ! find_odoo; then
+    echo "0 passed, 1 failed"
+    exit 2
+fi
+ensure_postgres
+
+DB="${TEST_DB:-oci_punchout_test}"
+PORT="${TEST_HTTP_PORT:-8169}"
+LOG="$(mktemp -t oci_punchout_test.XXXXXX.log)"
+export PUNCHOUT_SHARED="${PUNCHOUT_SHARED:-$ROOT/../shared}"
+
+echo "== protocol package (pytest)"
+PROTO_OUT="$(mktemp)"
+(cd "$ROOT/oci_punchout" && "$PYTHON" -m pytest -q -p no:cacheprovider protocol/tests) | tee "$PROTO_OUT"
+proto_passed="$(grep -Eo '[0-9]+ passed' "$PROTO_OUT" | tail -1 | grep -Eo '[0-9]+' || echo 0)"
+proto_failed="$(tail -n 3 "$PROTO_OUT" | grep -Eo '[0-9]+ (failed|errors?)' | awk '{s += $1} END {print s + 0}')"
+if [ "$proto_passed" = 0 ] && [ "$proto_failed" = 0 ]; then
+    proto_failed=1  # pytest collected nothing or crashed: never pass silently
+fi
+
+echo "== addon in Odoo (database $DB)"
+dropdb --if-exists "$DB" >/dev/null 2>&1
+"${ODOO_CMD[@]}" -d "$DB" --addons-path="$ADDONS_PATH" -i oci_punchout \
+    --test-enable --test-tags=/oci_punchout --stop-after-init \
+    --http-port="$PORT" --log-level=test --max-cron-threads=0 \
+    >"$LOG" 2>&1
+odoo_rc=$?
+grep -E "(ERROR|FAIL|CRITICAL|odoo.tests.stats|tests when loading|Ran [0-9]+ test)" "$LOG" | grep -v "^$" | tail -n 60
+summary="$(grep -Eo '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$LOG" | tail -1)"
+if [ -z "$summary" ]; then
+    echo "Odoo ran no test or crashed (exit code $odoo_rc); last lines of $LOG:"
+    tail -n 40 "$LOG"
+    odoo_failed=1
+    odoo_run=0
+else
+    read -r f_count e_count odoo_run <<<"$(echo "$summary" | grep -Eo '[0-9]+' | paste -sd' ')"
+    odoo_failed=$((f_count + e_count))
+fi
+odoo_passed=$((odoo_run - odoo_failed))
+if [ "$odoo_rc" != 0 ] && [ "$odoo_failed" = 0 ]; then
+    echo "Odoo exited with code $odoo_rc (see $LOG)"
+    odoo_failed=1
+fi
+[ -n "${KEEP_TEST_DB:-}" ] || dropdb --if-exists "$DB" >/dev/null 2>&1
+
+passed=$((proto_passed + odoo_passed))
+failed=$((proto_failed + odoo_failed))
+echo "protocol: $proto_passed passed, $proto_failed failed; odoo: $odoo_passed passed, $odoo_failed failed (log: $LOG)"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
