@@ -172,6 +172,7 @@ class PunchoutSession(models.Model):
         fields_pairs = connection._oci_build_fields(items)
         page = self._oci_render(fields_pairs)
         self._mark_transferred()
+        self._flush_as_superuser()
         return page, fields_pairs
 
     def _oci_cancel(self):
@@ -182,6 +183,7 @@ class PunchoutSession(models.Model):
         page = self._oci_render([])
         self.order_id.sudo()._action_cancel()
         self.write({"state": "cancelled"})
+        self._flush_as_superuser()
         return page
 
     def _oci_render(self, fields_pairs):
@@ -203,6 +205,11 @@ class PunchoutSession(models.Model):
         if order.state == "draft":
             order.action_quotation_sent()
         self.write({"state": "transferred", "transferred_at": fields.Datetime.now()})
+
+    def _flush_as_superuser(self):
+        """Write pending recomputations (order lines the portal user may not read) now, as
+        superuser, rather than later in the portal user's environment."""
+        self.sudo().env.flush_all()
 
     def _expire(self):
         for session in self:

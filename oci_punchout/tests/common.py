@@ -1,0 +1,194 @@
+import re
+
+from lxml import html
+
+from odoo import Command
+from odoo.tests import HttpCase
+
+from odoo.addons.base.tests.common import BaseCommon
+
+HOOK_URL = "https://srm.buyer.example/sap/bc/gui/sap/its/bbpcatalog?~OkCode=ADDI&sap-client=100"
+PASSWORD = "s3cret-Pässword"
+
+
+class PunchoutCommon(BaseCommon):
+    """A buyer with its own pricelist, portal user, assortment and OCI connection."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.website = cls.env.ref("website.default_website")
+        cls.company = cls.website.company_id
+        cls.currency = cls.company.currency_id
+        cls.env["product.pricelist"].search([]).write({"active": False})
+        cls.public_pricelist = cls.env["product.pricelist"].create(
+            {"name": "Public", "currency_id": cls.currency.id, "sequence": 1}
+        )
+        cls.website.invalidate_recordset()
+
+        cls.category_office = cls.env["product.category"].create(
+            {
+                "name": "Office supplies",
+                "punchout_classification_scheme": "UNSPSC",
+                "punchout_classification_code": "44120000",
+            }
+        )
+        cls.category_paper = cls.env["product.category"].create(
+            {"name": "Paper", "parent_id": cls.category_office.id}
+        )
+        cls.public_categ_office = cls.env["product.public.category"].create({"name": "Office"})
+        cls.public_categ_tools = cls.env["product.public.category"].create({"name": "Tools"})
+
+        cls.product_paper = cls.env["product.product"].create(
+            {
+                "name": "Copy paper A4, 80 g/m², box of 5 reams with a long description",
+                "default_code": "PAP-A4-80",
+                "list_price": 100.0,
+                "categ_id": cls.category_paper.id,
+                "public_categ_ids": [Command.set(cls.public_categ_office.ids)],
+                "is_published": True,
+                "sale_ok": True,
+                "type": "consu",
+                "description_sale": "Bright white, FSC certified.",
+                "punchout_manufacturer_code": "M-77",
+                "punchout_manufacturer_part": "XP-80-A4",
+                "taxes_id": [Command.clear()],
+            }
+        )
+        cls.product_pen = cls.env["product.product"].create(
+            {
+                "name": "Ballpoint pen",
+                "default_code": "PEN-BLUE",
+                "list_price": 20.0,
+                "categ_id": cls.category_office.id,
+                "public_categ_ids": [Command.set(cls.public_categ_office.ids)],
+                "is_published": True,
+                "sale_ok": True,
+                "type": "consu",
+                "taxes_id": [Command.clear()],
+            }
+        )
+        cls.product_drill = cls.env["product.product"].create(
+            {
+                "name": "Cordless drill",
+                "default_code": "DRILL-18V",
+                "list_price": 150.0,
+                "categ_id": cls.category_office.id,
+                "public_categ_ids": [Command.set(cls.public_categ_tools.ids)],
+                "is_published": True,
+                "sale_ok": True,
+                "type": "consu",
+                "taxes_id": [Command.clear()],
+            }
+        )
+
+        cls.buyer = cls.env["res.partner"].create(
+            {"name": "Buyer Industries GmbH", "is_company": True, "country_id": cls.env.ref("base.de").id}
+        )
+        cls.pricelist = cls.env["product.pricelist"].create(
+            {
+                "name": "Buyer net prices",
+                "currency_id": cls.currency.id,
+                "selectable": False,
+                "item_ids": [
+                    Command.create(
+                        {
+                            "applied_on": "0_product_variant",
+                            "product_id": cls.product_paper.id,
+                            "compute_price": "fixed",
+                            "fixed_price": 81.25,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "applied_on": "3_global",
+                            "compute_price": "percentage",
+                            "percent_price": 10.0,
+                        }
+                    ),
+                ],
+            }
+        )
+        cls.buyer_user = cls._create_portal_user("Buyer Purchasing", "purchasing@buyer.example")
+        cls.connection = cls.env["punchout.connection"].create(
+            {
+                "name": "Buyer SAP",
+                "code": "buyer-sap",
+                "system_name": "SAP SRM",
+                "partner_id": cls.buyer.id,
+                "user_id": cls.buyer_user.id,
+                "pricelist_id": cls.pricelist.id,
+                "website_id": cls.website.id,
+                "company_id": cls.company.id,
+                "test_mode": False,
+                "oci_username": "buyer",
+                "oci_password": PASSWORD,
+                "oci_vendor_number": "V-1000",
+                "allowed_return_urls": "https://srm.buyer.example/sap/\nSAPEVENT:",
+                "allowed_public_categ_ids": [Command.set(cls.public_categ_office.ids)],
+            }
+        )
+
+    @classmethod
+    def _create_portal_user(cls, name, login, parent=None):
+        partner = cls.env["res.partner"].create(
+            {"name": name, "email": login, "parent_id": (parent or cls.buyer).id}
+        )
+        return (
+            cls.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "login": login,
+                    "partner_id": partner.id,
+                    "groups_id": [Command.set([cls.env.ref("base.group_portal").id])],
+                }
+            )
+        )
+
+
+class PunchoutHttpCase(PunchoutCommon, HttpCase):
+    """HTTP helpers that act like the buyer's SAP system and the user's browser."""
+
+    def punch_in(self, code="buyer-sap", method="POST", **params):
+        values = {"USERNAME": "buyer", "PASSWORD": PASSWORD, "HOOK_URL": HOOK_URL}
+        values.update(params)
+        values = {key: value for key, value in values.items() if value is not None}
+        url = f"/punchout/oci/{code}" if code else "/punchout/oci"
+        if method == "GET":
+            return self.opener.get(
+                self.base_url() + url, params=values, allow_redirects=False, timeout=30
+            )
+        return self.url_open(url, data=values, allow_redirects=False, timeout=30)
+
+    def last_session(self):
+        return self.env["punchout.session"].search(
+            [("connection_id", "=", self.connection.id)], order="id desc", limit=1
+        )
+
+    def csrf_token(self, url="/shop/cart"):
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200, response.text[:500])
+        match = re.search(r'name="csrf_token" value="([^"]+)"', response.text) or re.search(
+            r'csrf_token: "([^"]+)"', response.text
+        )
+        self.assertTrue(match, "no CSRF token on %s" % url)
+        return match.group(1)
+
+    def add_to_cart(self, product, quantity):
+        return self.make_jsonrpc_request(
+            "/shop/cart/update_json", {"product_id": product.id, "add_qty": quantity}
+        )
+
+    @staticmethod
+    def parse_return_form(content, charset="utf-8"):
+        """The OCI return page as the buyer's browser sees it: (form element, [(name, value)])."""
+        document = html.fromstring(content.decode(charset))
+        forms = document.xpath("//form")
+        assert len(forms) == 1, "the return page must hold exactly one form"
+        form = forms[0]
+        pairs = [
+            (field.get("name"), field.get("value") or "")
+            for field in form.xpath(".//input[@type='hidden']")
+        ]
+        return form, pairs
