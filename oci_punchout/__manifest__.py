@@ -31,7 +31,7 @@
             "oci_punchout/static/src/scss/punchout.scss",
         ],
         "web.assets_tests": [
-            "oci_punchout/static/src/js/tours/*.js",
+            "oci_punchout/static/tests/tours/*.js",
         ],
     },
     "installable": True,

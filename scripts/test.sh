@@ -9,6 +9,18 @@ if ! find_odoo; then
     echo "0 passed, 1 failed"
     exit 2
 fi
+# Tours drive Chromium through websocket-client: without both, Odoo would skip them silently.
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 \
+    && ! command -v google-chrome >/dev/null 2>&1; then
+    echo "ERROR: Chromium is missing (Debian package 'chromium'); the tours need it."
+    echo "0 passed, 1 failed"
+    exit 2
+fi
+if ! "$PYTHON" -c 'import websocket' 2>/dev/null; then
+    echo "ERROR: the Python package websocket-client is missing; Odoo needs it to run tours."
+    echo "0 passed, 1 failed"
+    exit 2
+fi
 ensure_postgres
 
 DB="${TEST_DB:-oci_punchout_test}"
@@ -44,6 +56,13 @@ else
     odoo_failed=$((f_count + e_count))
 fi
 odoo_passed=$((odoo_run - odoo_failed))
+odoo_skipped="$(grep -cE "INFO [^ ]+ odoo\.addons\.[^ ]+: skipped " "$LOG" || true)"
+if [ "$odoo_skipped" != 0 ]; then
+    # A skipped test (e.g. a tour without a browser) counts as failed: nothing passes unseen.
+    grep -E "INFO [^ ]+ odoo\.addons\.[^ ]+: skipped " "$LOG"
+    odoo_passed=$((odoo_passed - odoo_skipped))
+    odoo_failed=$((odoo_failed + odoo_skipped))
+fi
 if [ "$odoo_rc" != 0 ] && [ "$odoo_failed" = 0 ]; then
     echo "Odoo exited with code $odoo_rc (see $LOG)"
     odoo_failed=1

@@ -63,7 +63,9 @@ class PunchoutOciController(http.Controller):
             return _error_page(exc.status, exc.message)
         except Exception:
             _logger.exception("OCI punch-in failed")
-            message._set_error("Internal error while opening the punchout session.", http_status=500)
+            message._set_error(
+                "Internal error while opening the punchout session.", http_status=500
+            )
             return _error_page(500, "The catalogue could not be opened. Please try again later.")
 
         message._set_done(session_id=session.id, order_id=session.order_id.id, http_status=303)

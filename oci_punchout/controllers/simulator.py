@@ -72,7 +72,9 @@ class PunchoutSimulatorController(http.Controller):
         pairs = parse_qsl(
             raw_body.decode("latin-1"), keep_blank_values=True, encoding=charset, errors="replace"
         )
-        item_pairs = [(name, value) for name, value in pairs if name.upper().startswith("NEW_ITEM-")]
+        item_pairs = [
+            (name, value) for name, value in pairs if name.upper().startswith("NEW_ITEM-")
+        ]
         other_pairs = [(name, value) for name, value in pairs if (name, value) not in item_pairs]
         items = oci.parse_cart_fields(item_pairs)
         violations = oci.validate_cart_fields(item_pairs, charset=charset, raw_body=raw_body)

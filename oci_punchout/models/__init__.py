@@ -1,3 +1,4 @@
+from . import ir_http
 from . import punchout_connection
 from . import punchout_message
 from . import punchout_session

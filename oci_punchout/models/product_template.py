@@ -9,5 +9,6 @@ class ProductTemplate(models.Model):
         string="Manufacturer Code", help="Sent to OCI buyers as MANUFACTCODE."
     )
     punchout_manufacturer_part = fields.Char(
-        string="Manufacturer Part Number", help="Sent as OCI MANUFACTMAT / cXML ManufacturerPartID."
+        string="Manufacturer Part Number",
+        help="Sent as OCI MANUFACTMAT / cXML ManufacturerPartID.",
     )

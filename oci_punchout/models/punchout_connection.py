@@ -196,7 +196,9 @@ class PunchoutConnection(models.Model):
     )
 
     session_ids = fields.One2many("punchout.session", "connection_id", string="Sessions")
-    message_log_ids = fields.One2many("punchout.message", "connection_id", string="Punchout Messages")
+    message_log_ids = fields.One2many(
+        "punchout.message", "connection_id", string="Punchout Messages"
+    )
     session_count = fields.Integer(compute="_compute_counts")
     message_log_count = fields.Integer(compute="_compute_counts")
     order_count = fields.Integer(compute="_compute_counts")
@@ -266,7 +268,10 @@ class PunchoutConnection(models.Model):
                 raise ValidationError(
                     _("The default user of a punchout connection must be a portal user.")
                 )
-            if user.partner_id.commercial_partner_id != connection.partner_id.commercial_partner_id:
+            if (
+                user.partner_id.commercial_partner_id
+                != connection.partner_id.commercial_partner_id
+            ):
                 raise ValidationError(
                     _(
                         "The default user %(user)s does not belong to the buyer company "
@@ -300,20 +305,26 @@ class PunchoutConnection(models.Model):
 
     def action_view_sessions(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("oci_punchout.punchout_session_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "oci_punchout.punchout_session_action"
+        )
         action["domain"] = [("connection_id", "=", self.id)]
         action["context"] = {"default_connection_id": self.id}
         return action
 
     def action_view_messages(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("oci_punchout.punchout_message_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "oci_punchout.punchout_message_action"
+        )
         action["domain"] = [("connection_id", "=", self.id)]
         return action
 
     def action_view_orders(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_quotations_with_onboarding")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sale.action_quotations_with_onboarding"
+        )
         action["domain"] = [("punchout_connection_id", "=", self.id)]
         action["context"] = {}
         return action
@@ -394,18 +405,23 @@ class PunchoutConnection(models.Model):
         if Users.with_context(active_test=False).search_count([("login", "=ilike", email)]):
             # The address belongs to someone outside this buyer: never take over that account.
             _logger.warning(
-                "Punchout %s: end user %s exists outside the buyer company; using the default user",
+                "Punchout %s: end user %s exists outside the buyer company; "
+                "using the default user",
                 self.code,
                 email,
             )
             return self.user_id
-        partner = self.env["res.partner"].sudo().create(
-            {
-                "name": email.split("@")[0],
-                "email": email,
-                "parent_id": commercial.id,
-                "type": "contact",
-            }
+        partner = (
+            self.env["res.partner"]
+            .sudo()
+            .create(
+                {
+                    "name": email.split("@")[0],
+                    "email": email,
+                    "parent_id": commercial.id,
+                    "type": "contact",
+                }
+            )
         )
         return Users.with_context(no_reset_password=True).create(
             {
@@ -431,14 +447,18 @@ class PunchoutConnection(models.Model):
         :returns: (session, token) where token is the clear start token (only its hash is kept)
         """
         self.ensure_one()
-        session = self.env["punchout.session"].sudo().create(
-            {
-                "connection_id": self.id,
-                "protocol": protocol,
-                "operation": operation,
-                "user_id": user.id,
-                **values,
-            }
+        session = (
+            self.env["punchout.session"]
+            .sudo()
+            .create(
+                {
+                    "connection_id": self.id,
+                    "protocol": protocol,
+                    "operation": operation,
+                    "user_id": user.id,
+                    **values,
+                }
+            )
         )
         session._create_cart()
         token = session._issue_start_token()
@@ -453,7 +473,9 @@ class PunchoutConnection(models.Model):
         """Find the active OCI connection for a punch-in: by its code, else by user name."""
         Connection = self.sudo().with_context(active_test=False)
         if code:
-            connection = Connection.search([("code", "=", code), ("protocol", "=", "oci")], limit=1)
+            connection = Connection.search(
+                [("code", "=", code), ("protocol", "=", "oci")], limit=1
+            )
         else:
             usernames = {
                 value if isinstance(value, str) else (value[0] if value else "")
@@ -465,7 +487,10 @@ class PunchoutConnection(models.Model):
             )
             if len(connection) > 1:
                 raise PunchoutProtocolError(
-                    _("Several catalogues use this user name: use the catalogue URL with its code."),
+                    _(
+                        "Several catalogues use this user name: "
+                        "use the catalogue URL with its code."
+                    ),
                     status=400,
                 )
         if not connection:
@@ -495,8 +520,10 @@ class PunchoutConnection(models.Model):
         password_ok = False
         if connection_sudo.oci_password_hash and punch_in.password:
             try:
-                password_ok = self.env["res.users"]._crypt_context().verify(
-                    punch_in.password, connection_sudo.oci_password_hash
+                password_ok = (
+                    self.env["res.users"]
+                    ._crypt_context()
+                    .verify(punch_in.password, connection_sudo.oci_password_hash)
                 )
             except ValueError:
                 password_ok = False
@@ -674,7 +701,7 @@ class PunchoutConnection(models.Model):
 def _lead_time_days(product):
     """Customer lead time in days (sale_stock's field, when installed)."""
     delay = product["sale_delay"] if "sale_delay" in product._fields else 0
-    return int(round(delay)) if delay else None
+    return round(delay) if delay else None
 
 
 def _field_text(record, field_name):
@@ -685,4 +712,3 @@ def _field_text(record, field_name):
     if value is False or value is None:
         return ""
     return str(value)
-

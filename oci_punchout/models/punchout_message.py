@@ -44,7 +44,9 @@ class PunchoutMessage(models.Model):
         default=lambda self: self.env.company,
         index=True,
     )
-    session_id = fields.Many2one("punchout.session", readonly=True, index=True, ondelete="set null")
+    session_id = fields.Many2one(
+        "punchout.session", readonly=True, index=True, ondelete="set null"
+    )
     order_id = fields.Many2one("sale.order", readonly=True, index=True, ondelete="set null")
     state = fields.Selection(
         [("received", "Received"), ("done", "Done"), ("error", "Error")],
@@ -97,7 +99,9 @@ class PunchoutMessage(models.Model):
         return payload
 
     def _set_done(self, **values):
-        self.sudo().write({"state": "done", "http_status": values.pop("http_status", 200), **values})
+        self.sudo().write(
+            {"state": "done", "http_status": values.pop("http_status", 200), **values}
+        )
 
     def _set_error(self, error, http_status=400, **values):
         self.sudo().write(

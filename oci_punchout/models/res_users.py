@@ -15,8 +15,8 @@ class ResUsers(models.Model):
         user = self.env.user
         if not user.share or not user.active:
             raise AccessDenied()
-        session = self.env["punchout.session"].sudo()._consume_start_token(
-            credential.get("token"), user
+        session = (
+            self.env["punchout.session"].sudo()._consume_start_token(credential.get("token"), user)
         )
         if not session:
             raise AccessDenied()

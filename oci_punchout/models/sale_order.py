@@ -42,6 +42,8 @@ class SaleOrder(models.Model):
 
     def action_view_punchout_messages(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("oci_punchout.punchout_message_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "oci_punchout.punchout_message_action"
+        )
         action["domain"] = [("order_id", "=", self.id)]
         return action

@@ -43,12 +43,12 @@ def parse_xml(data, max_bytes=DEFAULT_MAX_BYTES):
         raise PayloadTooLarge(
             f"The document has {len(data)} bytes; at most {max_bytes} bytes are accepted."
         )
+    if b"<!ENTITY" in data or _INTERNAL_SUBSET.search(data[:4096]):
+        raise HostileDocument("XML documents declaring entities or an internal DTD are refused.")
     try:
         root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
         raise MalformedDocument(f"The document is not well-formed XML: {exc}") from exc
-    if b"<!ENTITY" in data or _INTERNAL_SUBSET.search(data[:4096]):
-        raise HostileDocument("XML documents declaring entities or an internal DTD are refused.")
     for _node in root.iter(etree.Entity):
         raise HostileDocument("XML documents with entity references are refused.")
     if root.find(".//{http://www.w3.org/2001/XInclude}include") is not None:

@@ -83,7 +83,11 @@ class PunchoutCommon(BaseCommon):
         )
 
         cls.buyer = cls.env["res.partner"].create(
-            {"name": "Buyer Industries GmbH", "is_company": True, "country_id": cls.env.ref("base.de").id}
+            {
+                "name": "Buyer Industries GmbH",
+                "is_company": True,
+                "country_id": cls.env.ref("base.de").id,
+            }
         )
         cls.pricelist = cls.env["product.pricelist"].create(
             {
@@ -172,7 +176,7 @@ class PunchoutHttpCase(PunchoutCommon, HttpCase):
         match = re.search(r'name="csrf_token" value="([^"]+)"', response.text) or re.search(
             r'csrf_token: "([^"]+)"', response.text
         )
-        self.assertTrue(match, "no CSRF token on %s" % url)
+        self.assertTrue(match, f"no CSRF token on {url}")
         return match.group(1)
 
     def add_to_cart(self, product, quantity):

@@ -117,9 +117,7 @@ class TestOciCart(PunchoutHttpCase):
         self.assertEqual(session.state, "transferred")
         self.assertTrue(session.transferred_at)
         self.assertEqual(order.state, "sent")
-        self.assertEqual(
-            order.validity_date, fields.Date.today() + timedelta(days=30)
-        )
+        self.assertEqual(order.validity_date, fields.Date.today() + timedelta(days=30))
         message = self.env["punchout.message"].search(
             [("session_id", "=", session.id), ("kind", "=", "oci_cart")]
         )
@@ -179,7 +177,9 @@ class TestOciCart(PunchoutHttpCase):
         self.assertEqual(session.state, "cancelled")
         self.assertEqual(session.order_id.state, "cancel")
         self.assertTrue(
-            self.env["punchout.message"].search([("kind", "=", "oci_cancel"), ("state", "=", "done")])
+            self.env["punchout.message"].search(
+                [("kind", "=", "oci_cancel"), ("state", "=", "done")]
+            )
         )
 
     @mute_logger("odoo.http")

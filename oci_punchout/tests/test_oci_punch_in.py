@@ -1,4 +1,5 @@
 import json
+
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
