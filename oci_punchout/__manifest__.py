@@ -34,6 +34,4 @@
             "oci_punchout/static/tests/tours/*.js",
         ],
     },
-    "installable": True,
-    "application": False,
 }

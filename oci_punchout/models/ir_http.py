@@ -13,4 +13,4 @@ class IrHttp(models.AbstractModel):
         # keep them before the form is decoded as UTF-8 and the request stream is consumed.
         if request.httprequest.path.startswith(SIMULATOR_RETURN_PATH):
             request.httprequest.get_data(cache=True)
-        super()._pre_dispatch(rule, args)
+        return super()._pre_dispatch(rule, args)

@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
 from odoo.tools import email_normalize
@@ -67,7 +67,6 @@ class PunchoutConnection(models.Model):
     )
     pricelist_id = fields.Many2one(
         "product.pricelist",
-        string="Pricelist",
         required=True,
         tracking=True,
         help="Every price the buyer's users see and receive comes from this pricelist.",
@@ -82,9 +81,7 @@ class PunchoutConnection(models.Model):
         help="The portal user every punch-in logs in as, unless the buyer's system names "
         "its own user and the end-user policy allows it.",
     )
-    salesperson_id = fields.Many2one(
-        "res.users", string="Salesperson", domain=[("share", "=", False)], tracking=True
-    )
+    salesperson_id = fields.Many2one("res.users", domain=[("share", "=", False)], tracking=True)
     allowed_return_urls = fields.Text(
         string="Allowed Return URLs",
         help="One URL prefix per line. The buyer's return URL (OCI HOOK_URL) must start with one "
@@ -254,7 +251,7 @@ class PunchoutConnection(models.Model):
         for connection in self:
             if not CODE_PATTERN.match(connection.code or ""):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The code '%(code)s' may only hold letters, digits, '-', '_' and '.'.",
                         code=connection.code,
                     )
@@ -266,14 +263,14 @@ class PunchoutConnection(models.Model):
             user = connection.user_id
             if not user.share:
                 raise ValidationError(
-                    _("The default user of a punchout connection must be a portal user.")
+                    self.env._("The default user of a punchout connection must be a portal user.")
                 )
             if (
                 user.partner_id.commercial_partner_id
                 != connection.partner_id.commercial_partner_id
             ):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The default user %(user)s does not belong to the buyer company "
                         "%(buyer)s.",
                         user=user.display_name,
@@ -292,7 +289,7 @@ class PunchoutConnection(models.Model):
                     or (connection.test_mode and prefix.startswith("http://"))
                 ):
                     raise ValidationError(
-                        _(
+                        self.env._(
                             "Return URL prefix '%(prefix)s' must start with https:// "
                             "(http:// only for test connections) or SAPEVENT:.",
                             prefix=prefix,
@@ -487,17 +484,17 @@ class PunchoutConnection(models.Model):
             )
             if len(connection) > 1:
                 raise PunchoutProtocolError(
-                    _(
+                    self.env._(
                         "Several catalogues use this user name: "
                         "use the catalogue URL with its code."
                     ),
                     status=400,
                 )
         if not connection:
-            raise AuthenticationFailed(_("Unknown catalogue or wrong credentials."))
+            raise AuthenticationFailed(self.env._("Unknown catalogue or wrong credentials."))
         if not connection.active:
             raise PunchoutProtocolError(
-                _("This punchout catalogue is not active. Please contact your supplier."),
+                self.env._("This punchout catalogue is not active. Please contact your supplier."),
                 status=403,
             )
         return connection
@@ -528,7 +525,7 @@ class PunchoutConnection(models.Model):
             except ValueError:
                 password_ok = False
         if not (username_ok and password_ok and expected_username):
-            raise AuthenticationFailed(_("Unknown catalogue or wrong credentials."))
+            raise AuthenticationFailed(self.env._("Unknown catalogue or wrong credentials."))
 
     def _oci_authenticate(self, punch_in):
         """Every check of an OCI punch-in before anything is created."""
@@ -678,15 +675,14 @@ class PunchoutConnection(models.Model):
         """Expire idle punch-in sessions and cancel transferred quotations past validity."""
         now = fields.Datetime.now()
         Session = self.env["punchout.session"].sudo()
-        for connection in self.sudo().with_context(active_test=False).search([]):
-            idle = Session.search(
-                [
-                    ("connection_id", "=", connection.id),
-                    ("state", "=", "open"),
-                    ("create_date", "<", now - timedelta(hours=connection.session_timeout_hours)),
-                ]
+        open_sessions = Session.search([("state", "=", "open")])
+        idle = open_sessions.filtered(
+            lambda session: (
+                session.create_date
+                < now - timedelta(hours=session.connection_id.session_timeout_hours)
             )
-            idle._expire()
+        )
+        idle._expire()
         today = fields.Date.context_today(self)
         stale = Session.search(
             [

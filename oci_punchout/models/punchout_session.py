@@ -2,7 +2,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..protocol import oci
@@ -21,7 +21,7 @@ class PunchoutSession(models.Model):
     _inherit = ["mail.thread"]
     _order = "id desc"
 
-    name = fields.Char(required=True, readonly=True, copy=False, default=lambda self: _("New"))
+    name = fields.Char(required=True, readonly=True, copy=False, default="/")
     connection_id = fields.Many2one(
         "punchout.connection", required=True, readonly=True, ondelete="restrict", index=True
     )
@@ -77,8 +77,8 @@ class PunchoutSession(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            if vals.get("name", _("New")) == _("New"):
-                vals["name"] = self.env["ir.sequence"].next_by_code("punchout.session") or _("New")
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("punchout.session") or "/"
         return super().create(vals_list)
 
     # ------------------------------------------------------------------
@@ -164,7 +164,7 @@ class PunchoutSession(models.Model):
         """
         self.ensure_one()
         if self.state != "open":
-            raise UserError(_("This punchout session is %(state)s.", state=self.state))
+            raise UserError(self.env._("This punchout session is %(state)s.", state=self.state))
         connection = self.connection_id
         order = self.order_id.sudo()
         lines = order.order_line.filtered(lambda line: not line.display_type and line.product_id)
@@ -179,7 +179,7 @@ class PunchoutSession(models.Model):
         """Return an empty cart: how OCI says the user cancelled."""
         self.ensure_one()
         if self.state != "open":
-            raise UserError(_("This punchout session is %(state)s.", state=self.state))
+            raise UserError(self.env._("This punchout session is %(state)s.", state=self.state))
         page = self._oci_render([])
         self.order_id.sudo()._action_cancel()
         self.write({"state": "cancelled"})

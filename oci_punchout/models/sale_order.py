@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -6,7 +6,7 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     punchout_session_id = fields.Many2one(
-        "punchout.session", string="Punchout Session", readonly=True, copy=False, index=True
+        "punchout.session", readonly=True, copy=False, index=True
     )
     punchout_connection_id = fields.Many2one(
         related="punchout_session_id.connection_id",
@@ -36,7 +36,9 @@ class SaleOrder(models.Model):
     def _check_cart_is_ready_to_be_paid(self):
         if self.punchout_session_id:
             raise ValidationError(
-                _("A punchout cart is transferred to your purchasing system, not paid here.")
+                self.env._(
+                    "A punchout cart is transferred to your purchasing system, not paid here."
+                )
             )
         return super()._check_cart_is_ready_to_be_paid()
 
