@@ -1,4 +1,5 @@
 from . import cart
+from . import cxml
 from . import oci
 from . import simulator
 from . import website_sale

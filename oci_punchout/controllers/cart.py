@@ -22,12 +22,13 @@ class PunchoutCartController(http.Controller):
     def _return_cart(self, punchout_session_id, cancel):
         Message = request.env["punchout.message"].sudo()
         session = request.website._punchout_current_session()
-        kind = "oci_cancel" if cancel else "oci_cart"
+        protocol = session.protocol or "oci"
+        kind = f"{protocol}_cancel" if cancel else f"{protocol}_cart"
         if not session or str(session.id) != str(punchout_session_id or ""):
             Message._log(
                 kind,
                 "out",
-                "oci",
+                protocol,
                 {"punchout_session_id": punchout_session_id, "user": request.env.user.login},
                 remote_addr=request.httprequest.remote_addr,
                 state="error",
@@ -40,16 +41,12 @@ class PunchoutCartController(http.Controller):
             )
         connection = session.connection_id
         with request.env.cr.savepoint():
-            if cancel:
-                page = session._oci_cancel()
-                fields_pairs = []
-            else:
-                page, fields_pairs = session._oci_transfer()
+            page, payload = session._cancel() if cancel else session._transfer()
             Message._log(
                 kind,
                 "out",
-                "oci",
-                fields_pairs,
+                protocol,
+                payload,
                 connection_id=connection.id,
                 session_id=session.id,
                 order_id=session.order_id.id,

@@ -1,6 +1,7 @@
 from . import ir_http
 from . import punchout_connection
 from . import punchout_message
+from . import punchout_order_matcher
 from . import punchout_session
 from . import punchout_unit_code
 from . import product_category
@@ -8,4 +9,5 @@ from . import product_product
 from . import product_template
 from . import res_users
 from . import sale_order
+from . import sale_order_line
 from . import website

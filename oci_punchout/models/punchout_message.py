@@ -1,7 +1,15 @@
 import json
+import logging
 from datetime import timedelta
 
+import requests
+
 from odoo import api, fields, models
+
+from ..protocol import cxml
+from ..protocol.errors import PunchoutProtocolError
+
+_logger = logging.getLogger(__name__)
 
 SECRET_PARAM_NAMES = {"PASSWORD", "SHAREDSECRET", "SHARED_SECRET", "PASS", "PWD", "SECRET"}
 REDACTED = "********"
@@ -10,6 +18,12 @@ MAX_PAYLOAD_CHARS = 1_000_000
 # Failed logins from one address within the window before further attempts get HTTP 429.
 THROTTLE_MAX_FAILURES = 10
 THROTTLE_WINDOW_MINUTES = 15
+MAX_SEND_ATTEMPTS = 8
+CXML_KINDS = {
+    "ProfileRequest": "cxml_profile",
+    "PunchOutSetupRequest": "cxml_setup",
+    "OrderRequest": "cxml_order",
+}
 
 
 class PunchoutMessage(models.Model):
@@ -31,6 +45,14 @@ class PunchoutMessage(models.Model):
             ("oci_search", "OCI background search"),
             ("oci_cart", "OCI cart"),
             ("oci_cancel", "OCI cancel"),
+            ("cxml_request", "cXML request"),
+            ("cxml_profile", "cXML profile request"),
+            ("cxml_setup", "cXML punchout setup"),
+            ("cxml_start", "cXML start page"),
+            ("cxml_cart", "cXML cart"),
+            ("cxml_cancel", "cXML cancel"),
+            ("cxml_order", "cXML order"),
+            ("cxml_confirmation", "cXML confirmation"),
         ],
         required=True,
         readonly=True,
@@ -49,18 +71,34 @@ class PunchoutMessage(models.Model):
     )
     order_id = fields.Many2one("sale.order", readonly=True, index=True, ondelete="set null")
     state = fields.Selection(
-        [("received", "Received"), ("done", "Done"), ("error", "Error")],
+        [("received", "Received"), ("pending", "To send"), ("done", "Done"), ("error", "Error")],
         required=True,
         default="received",
         readonly=True,
         index=True,
     )
     payload = fields.Text(readonly=True, help="The document, secrets redacted.")
+    response_payload = fields.Text(
+        string="Answer", readonly=True, help="What we answered (inbound) or were answered."
+    )
+    attempt_count = fields.Integer(readonly=True, help="Sending attempts of an outbound document.")
+    next_attempt_at = fields.Datetime(readonly=True)
     dedup_key = fields.Char(string="Document Key", readonly=True, index=True)
     error = fields.Text(readonly=True)
     http_status = fields.Integer(string="HTTP Status", readonly=True)
     remote_addr = fields.Char(string="Remote Address", readonly=True, index=True)
     auth_failed = fields.Boolean(readonly=True, index=True)
+
+    def init(self):
+        # A document with the same key (cXML payloadID) is processed once: the database, not the
+        # workers, guarantees it, even for two copies arriving at the same moment.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS punchout_message_inbound_dedup_key_uniq
+                ON punchout_message (kind, dedup_key)
+             WHERE direction = 'in' AND dedup_key IS NOT NULL
+            """
+        )
 
     @api.depends("kind", "direction")
     def _compute_display_name(self):
@@ -107,6 +145,182 @@ class PunchoutMessage(models.Model):
         self.sudo().write(
             {"state": "error", "error": str(error), "http_status": http_status, **values}
         )
+
+    @api.model
+    def _cxml_store(self, body, remote_addr):
+        """Keep an inbound cXML document (secrets removed) before anything else happens."""
+        return self._log(
+            "cxml_request", "in", "cxml", cxml.redact_secrets(body), remote_addr=remote_addr
+        )
+
+    def _cxml_process(self, body, attachments=()):
+        self.ensure_one()
+        return self.env["punchout.connection"]._cxml_handle_request(body, self, attachments)
+
+    def _send_order_documents(self):
+        """Send what processing this document queued for its order (confirmations)."""
+        self.ensure_one()
+        if self.order_id:
+            self.search(
+                [
+                    ("direction", "=", "out"),
+                    ("state", "=", "pending"),
+                    ("order_id", "=", self.order_id.id),
+                ]
+            )._send()
+
+    def _cxml_set_failed(self, body, error, http_status, response):
+        """Record why a request failed; what was written while processing it is rolled back."""
+        self.ensure_one()
+        values = {
+            "state": "error",
+            "error": error,
+            "http_status": http_status,
+            "response_payload": response.decode(),
+            "auth_failed": http_status == 401,
+        }
+        try:
+            envelope = cxml.parse_request(body)
+            values["kind"] = CXML_KINDS.get(envelope.request_name, "cxml_request")
+            values["connection_id"] = self.env["punchout.connection"]._cxml_find(envelope).id
+        except PunchoutProtocolError as exc:
+            # Unreadable document or unknown sender: ``error`` says so already.
+            _logger.debug("cXML message %s: no kind or connection (%s)", self.id, exc.message)
+        self.write(values)
+
+    def _cxml_replay(self, body):
+        """A copy of an order already received: the first copy's answer, nothing created."""
+        self.ensure_one()
+        envelope = cxml.parse_request(body)
+        connection = self.env["punchout.connection"]._cxml_find(envelope)
+        self.write({"kind": "cxml_order", "connection_id": connection.id})
+        original = self.search(
+            [
+                ("direction", "=", "in"),
+                ("kind", "=", "cxml_order"),
+                ("dedup_key", "=", f"{connection.id}:{envelope.payload_id}"),
+                ("state", "=", "done"),
+                ("id", "!=", self.id),
+            ],
+            limit=1,
+        )
+        if original:
+            self.write(
+                {
+                    "order_id": original.order_id.id,
+                    "state": "done",
+                    "http_status": 200,
+                    "error": self.env._(
+                        "Replay of message %(id)s: nothing created.", id=original.id
+                    ),
+                    "response_payload": original.response_payload,
+                }
+            )
+            return original.response_payload.encode()
+        response = cxml.build_response(
+            409, "Conflict", self.env._("This purchase order is being or was already processed.")
+        )
+        self._set_error(
+            "Duplicate purchase order (same payloadID or order number).",
+            http_status=409,
+            response_payload=response.decode(),
+        )
+        return response
+
+    # ------------------------------------------------------------------
+    # Outbound documents: sent once, retried until the buyer's system takes them
+    # ------------------------------------------------------------------
+
+    def _lock_for_sending(self):
+        """The messages of ``self`` still to send that no other worker is sending right now."""
+        if not self:
+            return self
+        self.flush_recordset()
+        self.env.cr.execute(
+            """
+            SELECT id FROM punchout_message
+             WHERE id IN %s AND direction = 'out' AND state IN ('pending', 'error')
+               FOR UPDATE SKIP LOCKED
+            """,
+            [tuple(self.ids)],
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _send(self):
+        """Post pending outbound documents to the buyer's system and record its answer."""
+        for message in self._lock_for_sending():
+            connection = message.connection_id.sudo()
+            url = message._outbound_url()
+            if not url:
+                message._set_error("No URL to send this document to.", http_status=0)
+                continue
+            body = cxml.with_shared_secret(
+                message.payload.encode(), connection.cxml_outbound_secret or None
+            )
+            message.attempt_count += 1
+            try:
+                http_status, content = connection._punchout_post(url, body)
+            except requests.RequestException as exc:
+                message._retry_later(f"{type(exc).__name__}: {exc}")
+                continue
+            message._record_answer(http_status, content)
+
+    def _outbound_url(self):
+        self.ensure_one()
+        if self.kind == "cxml_confirmation":
+            return self.connection_id.cxml_confirmation_url
+        return False
+
+    def _record_answer(self, http_status, content):
+        self.ensure_one()
+        answer = (content or b"").decode("utf-8", errors="replace")[:MAX_PAYLOAD_CHARS]
+        try:
+            response = cxml.parse_response(content)
+        except PunchoutProtocolError as exc:
+            response = None
+            reason = f"HTTP {http_status}, unreadable answer: {exc.message}"
+        if response and 200 <= http_status < 300 and response.ok:
+            self._set_done(http_status=http_status, response_payload=answer, error=False)
+            return
+        if response:
+            reason = f"cXML {response.status_code} {response.status_text}: {response.message}"
+        if response and 400 <= response.status_code < 500 and response.status_code != 409:
+            # The buyer's system refused this document: sending it again will not help.
+            self._set_error(reason, http_status=http_status, response_payload=answer)
+            return
+        self.response_payload = answer
+        self._retry_later(reason, http_status=http_status)
+
+    def _retry_later(self, reason, http_status=0):
+        self.ensure_one()
+        if self.attempt_count >= MAX_SEND_ATTEMPTS:
+            self._set_error(f"{reason} (gave up after {self.attempt_count} attempts)", http_status)
+            return
+        delay = timedelta(minutes=5 * 2 ** max(self.attempt_count - 1, 0))
+        self.write(
+            {
+                "state": "pending",
+                "error": reason,
+                "http_status": http_status,
+                "next_attempt_at": fields.Datetime.now() + delay,
+            }
+        )
+
+    @api.model
+    def _cron_send_pending(self):
+        due = self.sudo().search(
+            [
+                ("direction", "=", "out"),
+                ("state", "=", "pending"),
+                ("next_attempt_at", "<=", fields.Datetime.now()),
+            ],
+            limit=100,
+        )
+        due._send()
+
+    def action_send_now(self):
+        """Send again (also after a refusal, once the cause is fixed)."""
+        self.filtered(lambda m: m.direction == "out" and m.state != "done")._send()
 
     @api.model
     def _is_throttled(self, remote_addr):

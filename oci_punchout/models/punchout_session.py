@@ -1,11 +1,12 @@
 import hashlib
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..protocol import oci
+from ..protocol import cxml, oci
 
 START_TOKEN_MINUTES = 5
 
@@ -28,7 +29,9 @@ class PunchoutSession(models.Model):
     company_id = fields.Many2one(related="connection_id.company_id", store=True)
     partner_id = fields.Many2one(related="connection_id.partner_id", string="Buyer", store=True)
     user_id = fields.Many2one("res.users", string="Punch-in User", required=True, readonly=True)
-    protocol = fields.Selection([("oci", "SAP OCI")], required=True, readonly=True)
+    protocol = fields.Selection(
+        [("oci", "SAP OCI"), ("cxml", "cXML")], required=True, readonly=True
+    )
     operation = fields.Selection(
         [
             ("create", "Create"),
@@ -61,6 +64,9 @@ class PunchoutSession(models.Model):
     echo_params = fields.Json(readonly=True)
     end_user_ref = fields.Char(string="End User (buyer's)", readonly=True)
     buyer_cookie = fields.Char(readonly=True)
+    cxml_setup_payload_id = fields.Char(string="Setup Document ID", readonly=True)
+    cxml_extrinsics = fields.Json(string="Extrinsics", readonly=True)
+    cxml_ship_to = fields.Json(string="Ship To", readonly=True)
     order_id = fields.Many2one("sale.order", string="Cart", readonly=True, index=True)
     amount_total = fields.Monetary(related="order_id.amount_total")
     currency_id = fields.Many2one(related="order_id.currency_id")
@@ -97,6 +103,21 @@ class PunchoutSession(models.Model):
             }
         )
         return token
+
+    @api.model
+    def _find_by_start_token(self, token):
+        """The open session whose unused, unexpired start token is ``token`` (not consumed)."""
+        if not token or not isinstance(token, str) or len(token) > 128:
+            return self.browse()
+        return self.sudo().search(
+            [
+                ("start_token_hash", "=", hash_token(token)),
+                ("state", "=", "open"),
+                ("start_token_used", "=", False),
+                ("start_token_expiry", ">", fields.Datetime.now()),
+            ],
+            limit=1,
+        )
 
     @api.model
     def _consume_start_token(self, token, user):
@@ -147,6 +168,7 @@ class PunchoutSession(models.Model):
                     "team_id": website.salesteam_id.id,
                     "user_id": (connection.salesperson_id or website.salesperson_id).id,
                     "punchout_session_id": self.id,
+                    "punchout_connection_id": connection.id,
                 }
             )
         )
@@ -156,6 +178,19 @@ class PunchoutSession(models.Model):
     def _is_usable_by(self, user):
         self.ensure_one()
         return self.state == "open" and self.user_id == user
+
+    def _transfer(self):
+        """Return the cart to the buyer's system: (HTML page bytes, logged payload)."""
+        self.ensure_one()
+        if self.protocol == "cxml":
+            return self._cxml_transfer()
+        return self._oci_transfer()
+
+    def _cancel(self):
+        self.ensure_one()
+        if self.protocol == "cxml":
+            return self._cxml_cancel()
+        return self._oci_cancel(), []
 
     def _oci_transfer(self):
         """Return the cart: the OCI page, auto-submitted to the buyer's HOOK_URL.
@@ -194,6 +229,116 @@ class PunchoutSession(models.Model):
             charset=self.charset or "utf-8",
             echo_params=self.echo_params or {},
         )
+
+    # ------------------------------------------------------------------
+    # cXML
+    # ------------------------------------------------------------------
+
+    def _cxml_cart_message(self, empty=False):
+        """The PunchOutOrderMessage of this cart (no lines when ``empty``: cancelled)."""
+        self.ensure_one()
+        connection = self.connection_id
+        order = self.order_id.sudo()
+        currency = order.currency_id.name
+        lines = self.env["sale.order.line"]
+        if not empty:
+            lines = order.order_line.filtered(
+                lambda line: not line.display_type and line.product_id
+            )
+        items = [
+            connection._cxml_item_from_order_line(line, number)
+            for number, line in enumerate(lines, 1)
+        ]
+        if empty:
+            total = cxml.Money(Decimal(0), currency)
+            tax = None
+        else:
+            total = cxml.Money(Decimal(str(order.amount_untaxed)), currency)
+            tax = cxml.Money(Decimal(str(order.amount_tax)), currency)
+        operation = "inspect" if self.operation == "inspect" else connection.cxml_operation_allowed
+        message = cxml.PunchOutOrderMessage(
+            buyer_cookie=self.buyer_cookie or "",
+            operation_allowed=operation,
+            total=total,
+            tax=tax,
+            items=items,
+        )
+        return cxml.build_punchout_order_message(
+            connection._cxml_header(),
+            message,
+            deployment_mode="test" if connection.test_mode else "production",
+            in_reply_to=self.cxml_setup_payload_id or None,
+        )
+
+    def _cxml_render(self, document):
+        connection = self.connection_id
+        value = cxml.encode_browser_form_value(document, connection.cxml_form_encoding)
+        return oci.render_return_page(
+            self.return_url,
+            [(connection.cxml_form_field_name or "cxml-urlencoded", value)],
+            target=self.return_target or "_top",
+            keep_query=True,
+        )
+
+    def _cxml_transfer(self):
+        self.ensure_one()
+        if self.state != "open":
+            raise UserError(self.env._("This punchout session is %(state)s.", state=self.state))
+        document = self._cxml_cart_message()
+        page = self._cxml_render(document)
+        if self.operation != "inspect":
+            self._mark_transferred()
+        else:
+            self.write({"state": "transferred", "transferred_at": fields.Datetime.now()})
+        self._flush_as_superuser()
+        return page, document
+
+    def _cxml_cancel(self):
+        self.ensure_one()
+        if self.state != "open":
+            raise UserError(self.env._("This punchout session is %(state)s.", state=self.state))
+        document = self._cxml_cart_message(empty=True)
+        page = self._cxml_render(document)
+        self.order_id.sudo()._action_cancel()
+        self.write({"state": "cancelled"})
+        self._flush_as_superuser()
+        return page, document
+
+    def _cxml_rebuild_cart(self, items):
+        """edit/inspect: the cart again, from the lines the buyer's system sent back.
+
+        Our SupplierPartAuxiliaryID names the original line; the SupplierPartID is the fallback.
+        Prices come from the buyer's pricelist as of today.
+        """
+        self.ensure_one()
+        order = self.order_id.sudo()
+        connection = self.connection_id
+        Line = self.env["sale.order.line"].sudo()
+        for item in items:
+            product = self.env["product.product"]
+            reference = item.supplier_part_auxiliary_id or ""
+            _name, _sep, line_ref = reference.rpartition("/")
+            if line_ref.isdigit():
+                original = Line.browse(int(line_ref)).exists()
+                if original.order_id.punchout_connection_id == connection:
+                    product = original.product_id
+            if not product:
+                product = connection._cxml_find_product(item.supplier_part_id)
+            if not product:
+                order.message_post(
+                    body=self.env._(
+                        "Item %(part)s of the buyer's cart is unknown and was left out.",
+                        part=item.supplier_part_id,
+                    )
+                )
+                continue
+            Line.create(
+                {
+                    "order_id": order.id,
+                    "product_id": product.id,
+                    "product_uom_qty": float(item.quantity),
+                }
+            )
 
     def _mark_transferred(self):
         self.ensure_one()

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -9,12 +9,33 @@ class SaleOrder(models.Model):
         "punchout.session", readonly=True, copy=False, index=True
     )
     punchout_connection_id = fields.Many2one(
-        related="punchout_session_id.connection_id",
-        string="Punchout Connection",
-        store=True,
-        index=True,
+        "punchout.connection", readonly=True, copy=False, index=True
     )
+    punchout_po_number = fields.Char(
+        string="Buyer's PO Number",
+        readonly=True,
+        copy=False,
+        help="Number of the purchase order that ordered this quotation.",
+    )
+    punchout_po_version = fields.Integer(string="PO Version", readonly=True, copy=False)
+    punchout_po_payload_id = fields.Char(
+        string="PO Document ID",
+        readonly=True,
+        copy=False,
+        help="cXML payloadID of the purchase order: confirmations and invoices refer to it.",
+    )
+    punchout_po_date = fields.Datetime(string="PO Date", readonly=True, copy=False)
     punchout_message_count = fields.Integer(compute="_compute_punchout_message_count")
+
+    def init(self):
+        # One sale order per purchase order of a buyer's system, even under concurrent requests.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS sale_order_punchout_po_number_uniq
+                ON sale_order (punchout_connection_id, punchout_po_number)
+             WHERE punchout_po_number IS NOT NULL AND state != 'cancel'
+            """
+        )
 
     def _compute_punchout_message_count(self):
         Message = self.env["punchout.message"]
@@ -41,6 +62,21 @@ class SaleOrder(models.Model):
                 )
             )
         return super()._check_cart_is_ready_to_be_paid()
+
+    def _cart_update(self, product_id, line_id=None, add_qty=0, set_qty=0, **kwargs):
+        session = self.punchout_session_id
+        if session and session.operation == "inspect":
+            raise ValidationError(
+                self.env._("This cart is opened for inspection only: it cannot be changed.")
+            )
+        return super()._cart_update(
+            product_id, line_id=line_id, add_qty=add_qty, set_qty=set_qty, **kwargs
+        )
+
+    @api.model
+    def _punchout_line_reference(self, line):
+        """Our reference of a cart line, carried out and back by the buyer's system."""
+        return f"{line.order_id.name}/{line.id}"
 
     def action_view_punchout_messages(self):
         self.ensure_one()

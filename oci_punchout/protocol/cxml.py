@@ -1193,3 +1193,20 @@ def status_for(exc):
 def redact_secrets(data):
     """The document bytes with every SharedSecret / CredentialMac value replaced by ``***``."""
     return _SECRET.sub(rb"\1***\3", data)
+
+
+def with_shared_secret(data, shared_secret):
+    """The stored document (kept without secrets) with ``shared_secret`` in its Sender
+    credential, ready to post: same payloadID, so a retry is the same document."""
+    root = _load(data, DEFAULT_MAX_BYTES)
+    for credential in root.iterfind("Header/Sender/Credential"):
+        for old in credential.findall("SharedSecret"):
+            credential.remove(old)
+        if shared_secret:
+            secret = etree.Element("SharedSecret")
+            secret.text = shared_secret
+            credential.find("Identity").addnext(secret)
+    dtd = "Fulfill" if root.find("Request/ConfirmationRequest") is not None else "cXML"
+    if root.find("Request/InvoiceDetailRequest") is not None:
+        dtd = "InvoiceDetail"
+    return _serialize(root, dtd=dtd)

@@ -550,6 +550,7 @@ def render_return_page(
     message=None,
     button_label="Continue",
     script_nonce=None,
+    keep_query=False,
 ):
     """A complete HTML page whose one form posts ``fields`` to ``hook_url``, as bytes.
 
@@ -557,7 +558,8 @@ def render_return_page(
     each query parameter of the hook URL becomes a hidden input, then the ``echo_params`` the
     query does not already hold, then ``fields``. The page is encoded in ``charset`` (characters
     it cannot hold become '?') and declares it. ``auto_submit`` adds an inline script that
-    submits the form; a visible submit button is always there.
+    submits the form; a visible submit button is always there. With ``keep_query`` (cXML's
+    BrowserFormPost) the action is the URL as given, query string included.
 
     :raises InvalidReturnUrl: a hook URL that is not http(s) or SAPEVENT
     """
@@ -570,8 +572,13 @@ def render_return_page(
         parts = _split_url(hook_url)
         if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.netloc:
             raise InvalidReturnUrl(f"The return URL {hook_url[:200]!r} is not an http(s) URL.")
-        action = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-        inputs += parse_qsl(parts.query, keep_blank_values=True, encoding=codec, errors="replace")
+        if keep_query:
+            action = hook_url
+        else:
+            action = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+            inputs += parse_qsl(
+                parts.query, keep_blank_values=True, encoding=codec, errors="replace"
+            )
     present = {name.upper() for name, _value in inputs}
     for name, value in (echo_params or {}).items():
         if name.upper() not in present:

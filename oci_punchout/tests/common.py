@@ -1,11 +1,41 @@
+import os
 import re
+from functools import cache
+from pathlib import Path
 
-from lxml import html
+from lxml import etree, html
 
 from odoo import Command
 from odoo.tests import HttpCase
 
 from odoo.addons.base.tests.common import BaseCommon
+
+SHARED = Path(
+    os.environ.get("PUNCHOUT_SHARED") or Path(__file__).resolve().parents[2].parent / "shared"
+)
+CXML_DTD_DIR = SHARED / "testdata/cxml/dtd/1.2.063"
+CXML_SAMPLES = SHARED / "testdata/cxml/samples"
+
+
+@cache
+def _dtd(name):
+    path = CXML_DTD_DIR / f"{name}.dtd"
+    if not path.exists():
+        raise AssertionError(f"The official cXML DTD is missing: {path} (see shared/README.md)")
+    return etree.DTD(str(path))
+
+
+def assert_valid_cxml(document, dtd="cXML"):
+    """Validate ``document`` (bytes) against the official cXML 1.2.063 DTD."""
+    parser = etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False)
+    root = etree.fromstring(document, parser)
+    validator = _dtd(dtd)
+    if not validator.validate(root):
+        raise AssertionError(
+            f"not valid against {dtd}.dtd: {validator.error_log.filter_from_errors()}"
+        )
+    return root
+
 
 HOOK_URL = "https://srm.buyer.example/sap/bc/gui/sap/its/bbpcatalog?~OkCode=ADDI&sap-client=100"
 PASSWORD = "s3cret-Pässword"

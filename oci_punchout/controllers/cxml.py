@@ -1,0 +1,166 @@
+import email
+import email.policy
+import logging
+
+from psycopg2 import errors as pg_errors
+
+from odoo import SUPERUSER_ID, api, http
+from odoo.exceptions import AccessDenied
+from odoo.http import request
+
+from ..models.punchout_connection import MAX_CXML_BYTES
+from ..protocol import cxml
+from ..protocol.errors import PayloadTooLarge, PunchoutProtocolError
+from .oci import _error_page
+
+_logger = logging.getLogger(__name__)
+
+
+def _in_new_transaction(function):
+    """Run ``function(env)`` in a transaction of its own, committed when it returns.
+
+    Inbound documents are stored before they are processed, so that a failure of the
+    processing (rolled back on its own) never loses the document.
+    """
+    with request.env.registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        result = function(env)
+        env.flush_all()  # the transaction only keeps weak references to its environments
+        return result
+
+
+def _xml_response(body):
+    # cXML answers every request with HTTP 200; the outcome is in Response/Status.
+    return request.make_response(
+        body, headers=[("Content-Type", "text/xml; charset=UTF-8"), ("Cache-Control", "no-store")]
+    )
+
+
+def split_multipart(content_type, body):
+    """A multipart/related body: (the cXML part, [(file name, bytes, mimetype)])."""
+    message = email.message_from_bytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body,
+        policy=email.policy.HTTP,
+    )
+    document = None
+    attachments = []
+    for index, part in enumerate(message.iter_parts()):
+        payload = part.get_payload(decode=True) or b""
+        if document is None and part.get_content_type() in ("text/xml", "application/xml"):
+            document = payload
+            continue
+        name = part.get_filename() or (part.get("Content-ID") or f"attachment-{index}").strip("<>")
+        attachments.append((name, payload, part.get_content_type()))
+    if document is None:
+        raise PunchoutProtocolError("The multipart request has no text/xml cXML part.")
+    return document, attachments
+
+
+class PunchoutCxmlController(http.Controller):
+    @http.route(
+        "/punchout/cxml",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+    )
+    def cxml_request(self, **_kwargs):
+        """Every cXML request of a buyer's system; always a cXML Response."""
+        httprequest = request.httprequest
+        remote_addr = httprequest.remote_addr
+        if (httprequest.content_length or 0) > MAX_CXML_BYTES:
+            exc = PayloadTooLarge(f"The request is larger than {MAX_CXML_BYTES} bytes.")
+            return self._refuse(exc, b"", remote_addr)
+        body = httprequest.get_data()
+        attachments = []
+        try:
+            if httprequest.mimetype == "multipart/related":
+                body, attachments = split_multipart(httprequest.headers["Content-Type"], body)
+        except PunchoutProtocolError as exc:
+            return self._refuse(exc, body, remote_addr)
+
+        message_id = _in_new_transaction(
+            lambda env: env["punchout.message"]._cxml_store(body, remote_addr).id
+        )
+
+        def on_message(method, *args):
+            return _in_new_transaction(
+                lambda env: getattr(env["punchout.message"].browse(message_id), method)(*args)
+            )
+
+        try:
+            response = on_message("_cxml_process", body, attachments)
+        except pg_errors.UniqueViolation:
+            # A copy of this document was processed meanwhile (the database said so).
+            response = on_message("_cxml_replay", body)
+        except PunchoutProtocolError as exc:
+            response = cxml.build_error_response(exc)
+            on_message("_cxml_set_failed", body, exc.message, exc.status, response)
+        except Exception as exc:  # the buyer's system gets a 500 Status, the log the cause
+            _logger.exception("cXML request %s failed", message_id)
+            response = cxml.build_error_response(exc)
+            on_message("_cxml_set_failed", body, f"Internal error: {exc}", 500, response)
+        else:
+            on_message("_send_order_documents")
+        return _xml_response(response)
+
+    def _refuse(self, exc, body, remote_addr):
+        response = cxml.build_error_response(exc)
+        _in_new_transaction(
+            lambda env: env["punchout.message"]._log(
+                "cxml_request",
+                "in",
+                "cxml",
+                cxml.redact_secrets(body[:65536]),
+                remote_addr=remote_addr,
+                state="error",
+                error=exc.message,
+                http_status=exc.status,
+                response_payload=response.decode(),
+            )
+        )
+        return _xml_response(response)
+
+    @http.route(
+        "/punchout/start/<string:token>",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        website=True,
+        sitemap=False,
+    )
+    def start(self, token, **_kwargs):
+        """The one-time start page of a cXML punch-in: log the buyer's user in, open the shop."""
+        Message = request.env["punchout.message"].sudo()
+        session = request.env["punchout.session"].sudo()._find_by_start_token(token)
+        message = Message._log(
+            "cxml_start",
+            "in",
+            "cxml",
+            {"session": session.name or ""},
+            remote_addr=request.httprequest.remote_addr,
+            connection_id=session.connection_id.id,
+            session_id=session.id,
+        )
+        if not session:
+            message._set_error("Unknown, used or expired start URL.", http_status=403)
+            return _error_page(
+                403, "This link has expired or was already used. Please punch in again."
+            )
+        user_login = session.user_id.login
+        try:
+            request.session.authenticate(
+                request.db, {"type": "punchout", "login": user_login, "token": token}
+            )
+        except AccessDenied:
+            message._set_error("The start URL was used or expired meanwhile.", http_status=403)
+            return _error_page(
+                403, "This link has expired or was already used. Please punch in again."
+            )
+        request.session["punchout_session_id"] = session.id
+        request.session["sale_order_id"] = session.order_id.id
+        request.session.pop("website_sale_current_pl", None)
+        message._set_done(http_status=303)
+        landing = "/shop/cart" if session.operation in ("edit", "inspect") else "/shop"
+        return request.redirect(landing, local=True)

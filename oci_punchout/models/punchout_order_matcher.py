@@ -1,0 +1,489 @@
+from datetime import timezone
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import float_compare, float_is_zero
+
+from ..protocol.errors import Conflict, MalformedDocument, PunchoutProtocolError
+
+
+class PunchoutOrderMatcher(models.AbstractModel):
+    """Turns a buyer's approved purchase order into a confirmed sale order.
+
+    One matcher for every channel: the purchase order arrives as a ``protocol.cxml.OrderRequest``
+    (cXML, or any other format read into one). It goes to the transferred quotation its lines
+    refer to (our SupplierPartAuxiliaryID / EXT_QUOTE_ID references); what differs follows the
+    connection's deviation policy; what cannot be matched is added and flagged for a salesperson.
+    """
+
+    _name = "punchout.order.matcher"
+    _description = "Punchout Purchase Order Matching"
+
+    @api.model
+    def _process(self, connection, purchase_order, payload_id=None):
+        """Apply ``purchase_order`` (new, update or delete). Returns (sale order, summary)."""
+        if not purchase_order.order_id:
+            raise MalformedDocument(self.env._("The purchase order has no number."))
+        if purchase_order.order_type == "update":
+            return self._update(connection, purchase_order, payload_id)
+        if purchase_order.order_type == "delete":
+            return self._delete(connection, purchase_order, payload_id)
+        return self._create(connection, purchase_order, payload_id)
+
+    # ------------------------------------------------------------------
+    # new / update / delete
+    # ------------------------------------------------------------------
+
+    def _create(self, connection, purchase_order, payload_id):
+        existing = self._find_ordered(connection, purchase_order.order_id)
+        if existing:
+            raise Conflict(
+                self.env._(
+                    "Purchase order %(po)s was already received: it is our order %(order)s.",
+                    po=purchase_order.order_id,
+                    order=existing.name,
+                )
+            )
+        notes = []
+        quotation = self._find_quotation(connection, purchase_order)
+        if quotation:
+            order = quotation
+        else:
+            order = self._new_order(connection, purchase_order)
+            notes.append(
+                self.env._("No punchout quotation matches this purchase order: a new order.")
+            )
+        notes += self._apply_lines(connection, order, purchase_order, new=True)
+        self._apply_header(connection, order, purchase_order, payload_id)
+        if order.state in ("draft", "sent"):
+            order.action_confirm()
+        if order.punchout_session_id:
+            order.punchout_session_id.state = "ordered"
+        self._report(order, purchase_order, notes)
+        return order, notes
+
+    def _update(self, connection, purchase_order, payload_id):
+        order = self._find_ordered(connection, purchase_order.order_id)
+        if not order:
+            raise PunchoutProtocolError(
+                self.env._(
+                    "Purchase order %(po)s is unknown: it cannot be updated.",
+                    po=purchase_order.order_id,
+                )
+            )
+        if self._is_delivered(order):
+            notes = [
+                self.env._(
+                    "The buyer changed purchase order %(po)s, but goods were already "
+                    "delivered: review the change by hand.",
+                    po=purchase_order.order_id,
+                )
+            ]
+        else:
+            notes = self._apply_lines(connection, order, purchase_order, new=False)
+            self._apply_header(connection, order, purchase_order, payload_id)
+        self._report(order, purchase_order, notes, force_activity=bool(notes))
+        return order, notes
+
+    def _delete(self, connection, purchase_order, payload_id):
+        order = self._find_ordered(connection, purchase_order.order_id)
+        if not order:
+            raise PunchoutProtocolError(
+                self.env._(
+                    "Purchase order %(po)s is unknown: it cannot be cancelled.",
+                    po=purchase_order.order_id,
+                )
+            )
+        if self._is_delivered(order) or order.invoice_ids.filtered(
+            lambda move: move.state == "posted"
+        ):
+            notes = [
+                self.env._(
+                    "The buyer cancelled purchase order %(po)s, but it was already delivered "
+                    "or invoiced: review the cancellation by hand.",
+                    po=purchase_order.order_id,
+                )
+            ]
+        else:
+            order.with_context(disable_cancel_warning=True)._action_cancel()
+            notes = []
+        order.message_post(
+            body=self.env._(
+                "The buyer cancelled purchase order %(po)s (document %(doc)s).",
+                po=purchase_order.order_id,
+                doc=payload_id or "",
+            )
+        )
+        self._report(order, purchase_order, notes, force_activity=bool(notes))
+        return order, notes
+
+    # ------------------------------------------------------------------
+    # finding
+    # ------------------------------------------------------------------
+
+    def _find_ordered(self, connection, po_number):
+        return (
+            self.env["sale.order"]
+            .sudo()
+            .search(
+                [
+                    ("punchout_connection_id", "=", connection.id),
+                    ("punchout_po_number", "=", po_number),
+                    ("state", "!=", "cancel"),
+                ],
+                limit=1,
+            )
+        )
+
+    @api.model
+    def _split_reference(self, reference):
+        """'S00042/123' -> ('S00042', 123); anything else -> (reference or '', None)."""
+        name, _sep, line_ref = (reference or "").rpartition("/")
+        if name and line_ref.isdigit():
+            return name, int(line_ref)
+        return reference or "", None
+
+    def _find_quotation(self, connection, purchase_order):
+        """The transferred quotation the PO's lines refer to, else one with the same lines."""
+        SaleOrder = self.env["sale.order"].sudo()
+        open_quotations = [
+            ("punchout_connection_id", "=", connection.id),
+            ("state", "in", ("draft", "sent")),
+            ("punchout_po_number", "=", False),
+        ]
+        names = {}
+        for item in purchase_order.items:
+            name, _line_id = self._split_reference(item.supplier_part_auxiliary_id)
+            if name:
+                names[name] = names.get(name, 0) + 1
+        if names:
+            candidates = SaleOrder.search([*open_quotations, ("name", "in", list(names))])
+            if candidates:
+                return candidates.sorted(lambda order: -names.get(order.name, 0))[:1]
+        # No references: the buyer's open punchout quotations with the same products and
+        # quantities; only a single such quotation is taken (never guess between several).
+        wanted = sorted(
+            (item.supplier_part_id, float(item.quantity)) for item in purchase_order.items
+        )
+        matches = SaleOrder.search([*open_quotations, ("state", "=", "sent")]).filtered(
+            lambda order: (
+                sorted(
+                    (line.product_id.default_code or str(line.product_id.id), line.product_uom_qty)
+                    for line in order.order_line
+                    if line.product_id and not line.display_type
+                )
+                == wanted
+            )
+        )
+        return matches if len(matches) == 1 else SaleOrder
+
+    def _new_order(self, connection, purchase_order):
+        return (
+            self.env["sale.order"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": connection.partner_id.id,
+                    "company_id": connection.company_id.id,
+                    "pricelist_id": connection.pricelist_id.id,
+                    "website_id": connection.website_id.id,
+                    "user_id": connection.salesperson_id.id or False,
+                    "punchout_connection_id": connection.id,
+                }
+            )
+        )
+
+    def _is_delivered(self, order):
+        return any(line.qty_delivered for line in order.order_line)
+
+    # ------------------------------------------------------------------
+    # lines
+    # ------------------------------------------------------------------
+
+    def _apply_lines(self, connection, order, purchase_order, new):
+        """Match the PO lines to the order lines; returns what a salesperson must review."""
+        notes = []
+        deviations = []
+        Line = self.env["sale.order.line"].sudo()
+        matched = Line
+        product_lines = order.order_line.filtered(
+            lambda line: not line.display_type and line.product_id
+        )
+        for item in purchase_order.items:
+            line = self._match_line(order, product_lines - matched, item, new)
+            if not line:
+                line, note = self._add_line(connection, order, item)
+                if note:
+                    notes.append(note)
+                if not line:
+                    continue
+            else:
+                deviations += self._deviations(connection, line, item)
+            matched |= line
+            line.write(
+                {
+                    "punchout_po_line_number": item.line_number or 0,
+                    "punchout_buyer_part_id": item.buyer_part_id or False,
+                }
+            )
+        if deviations:
+            policy = connection.order_deviation_policy
+            if policy == "refuse":
+                raise PunchoutProtocolError(
+                    self.env._(
+                        "The purchase order differs from our quotation: %(details)s",
+                        details="; ".join(text for _line, _values, text in deviations),
+                    )
+                )
+            for line, values, text in deviations:
+                if policy == "accept":
+                    line.write(values)
+                    notes_text = self.env._("Accepted the buyer's value: %(text)s", text=text)
+                    order.message_post(body=notes_text)
+                else:
+                    notes.append(text)
+        unordered = product_lines - matched
+        if unordered:
+            names = ", ".join(unordered.mapped("product_id.display_name"))
+            if order.state in ("draft", "sent"):
+                unordered.unlink()
+            else:
+                unordered.write({"product_uom_qty": 0.0})
+            order.message_post(
+                body=self.env._(
+                    "Not in the buyer's purchase order, removed: %(products)s", products=names
+                )
+            )
+        return notes
+
+    def _match_line(self, order, candidates, item, new):
+        name, line_id = self._split_reference(item.supplier_part_auxiliary_id)
+        if line_id and name == order.name:
+            line = candidates.filtered(lambda line: line.id == line_id)
+            if line:
+                return line
+        if not new and item.line_number:
+            line = candidates.filtered(
+                lambda line: line.punchout_po_line_number == item.line_number
+            )
+            if line:
+                return line[:1]
+        return self.env["sale.order.line"]
+
+    def _add_line(self, connection, order, item):
+        """A PO line that refers to no quotation line: added by SupplierPartID, flagged."""
+        product = connection._cxml_find_product(item.supplier_part_id)
+        description = item.description or item.short_name or item.supplier_part_id
+        if not product:
+            order.sudo().write(
+                {
+                    "order_line": [
+                        (
+                            0,
+                            0,
+                            {
+                                "display_type": "line_note",
+                                "name": self.env._(
+                                    "Unknown item %(part)s: %(description)s, quantity "
+                                    "%(quantity)s at %(price)s",
+                                    part=item.supplier_part_id,
+                                    description=description,
+                                    quantity=item.quantity,
+                                    price=item.unit_price.amount if item.unit_price else "?",
+                                ),
+                            },
+                        )
+                    ]
+                }
+            )
+            return self.env["sale.order.line"], self.env._(
+                "Line %(number)s: item %(part)s is not one of our products.",
+                number=item.line_number or "?",
+                part=item.supplier_part_id,
+            )
+        line = (
+            self.env["sale.order.line"]
+            .sudo()
+            .create(
+                {
+                    "order_id": order.id,
+                    "product_id": product.id,
+                    "product_uom_qty": float(item.quantity),
+                }
+            )
+        )
+        note = self.env._(
+            "Line %(number)s (%(product)s) is not from our quotation: added, please check it.",
+            number=item.line_number or "?",
+            product=product.display_name,
+        )
+        if item.unit_price and connection.order_deviation_policy == "accept":
+            line.write({"price_unit": float(item.unit_price.amount), "discount": 0.0})
+        return line, note
+
+    def _deviations(self, connection, line, item):
+        """[(line, values to accept the buyer's, text)] where the PO differs from our line."""
+        result = []
+        precision = self.env["decimal.precision"].precision_get("Product Unit of Measure")
+        quantity = float(item.quantity)
+        if float_compare(quantity, line.product_uom_qty, precision_digits=precision):
+            result.append(
+                (
+                    line,
+                    {"product_uom_qty": quantity},
+                    self.env._(
+                        "%(product)s: quantity %(theirs)s ordered, %(ours)s quoted",
+                        product=line.product_id.display_name,
+                        theirs=quantity,
+                        ours=line.product_uom_qty,
+                    ),
+                )
+            )
+        if item.unit_price:
+            theirs = float(item.unit_price.amount)
+            ours = line.price_unit * (1.0 - (line.discount or 0.0) / 100.0)
+            tolerance = abs(ours) * (connection.order_price_tolerance or 0.0) / 100.0
+            currency = line.order_id.currency_id
+            if item.unit_price.currency and item.unit_price.currency != currency.name:
+                result.append(
+                    (
+                        line,
+                        {},
+                        self.env._(
+                            "%(product)s: priced in %(theirs)s, our quotation is in %(ours)s",
+                            product=line.product_id.display_name,
+                            theirs=item.unit_price.currency,
+                            ours=currency.name,
+                        ),
+                    )
+                )
+            elif abs(theirs - ours) > tolerance and not float_is_zero(
+                theirs - ours, precision_rounding=currency.rounding
+            ):
+                result.append(
+                    (
+                        line,
+                        {"price_unit": theirs, "discount": 0.0},
+                        self.env._(
+                            "%(product)s: unit price %(theirs)s ordered, %(ours)s quoted",
+                            product=line.product_id.display_name,
+                            theirs=theirs,
+                            ours=currency.round(ours),
+                        ),
+                    )
+                )
+        return result
+
+    # ------------------------------------------------------------------
+    # header
+    # ------------------------------------------------------------------
+
+    def _apply_header(self, connection, order, purchase_order, payload_id):
+        values = {
+            "client_order_ref": purchase_order.order_id,
+            "punchout_po_number": purchase_order.order_id,
+            "punchout_po_version": purchase_order.order_version or 1,
+            "punchout_po_payload_id": payload_id or False,
+            "punchout_po_date": _naive(purchase_order.order_date) or fields.Datetime.now(),
+            "punchout_connection_id": connection.id,
+        }
+        if purchase_order.ship_to:
+            values["partner_shipping_id"] = self._address(
+                connection, purchase_order.ship_to, "delivery"
+            ).id
+        if purchase_order.bill_to:
+            values["partner_invoice_id"] = self._address(
+                connection, purchase_order.bill_to, "invoice"
+            ).id
+        dates = [
+            item.requested_delivery_date
+            for item in purchase_order.items
+            if item.requested_delivery_date
+        ]
+        if dates:
+            values["commitment_date"] = _naive(min(dates))
+        order.write(values)
+        details = []
+        if purchase_order.comments:
+            details.append(self.env._("Comments: %(text)s", text=purchase_order.comments))
+        for key, value in purchase_order.extrinsics.items():
+            details.append(f"{key}: {value}")
+        for item in purchase_order.items:
+            if item.comments:
+                details.append(
+                    self.env._(
+                        "Line %(number)s: %(text)s", number=item.line_number, text=item.comments
+                    )
+                )
+        if details:
+            order.message_post(
+                body=Markup("<br/>").join(
+                    [
+                        self.env._(
+                            "From the buyer's purchase order %(po)s:", po=purchase_order.order_id
+                        ),
+                        *details,
+                    ]
+                )
+            )
+
+    def _address(self, connection, address, address_type):
+        """A contact of the buyer company for a ShipTo/BillTo, found or created."""
+        commercial = connection.partner_id.commercial_partner_id
+        Partner = self.env["res.partner"].sudo()
+        country = self.env["res.country"].search(
+            [("code", "=", (address.country_code or "").upper())], limit=1
+        )
+        street = address.street[0] if address.street else ""
+        name = address.name or " ".join(address.deliver_to) or commercial.name
+        domain = [
+            ("id", "child_of", commercial.id),
+            ("name", "=", name),
+            ("street", "=", street or False),
+            ("zip", "=", address.postal_code or False),
+            ("city", "=", address.city or False),
+        ]
+        if country:
+            domain.append(("country_id", "=", country.id))
+        partner = Partner.search(domain, limit=1)
+        if partner:
+            return partner
+        if not (street or address.city):
+            return commercial
+        return Partner.create(
+            {
+                "parent_id": commercial.id,
+                "type": address_type,
+                "name": name,
+                "street": street or False,
+                "street2": ", ".join(address.street[1:]) or False,
+                "zip": address.postal_code or False,
+                "city": address.city or False,
+                "country_id": country.id or False,
+                "email": address.email or False,
+                "phone": address.phone or False,
+                "ref": address.address_id or False,
+            }
+        )
+
+    def _report(self, order, purchase_order, notes, force_activity=False):
+        """Flag the order for a salesperson when something needs a person."""
+        if not notes and not force_activity:
+            return
+        user = order.user_id or order.punchout_connection_id.salesperson_id or self.env.user
+        order.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Review purchase order %(po)s", po=purchase_order.order_id),
+            note=Markup("<br/>").join(notes),
+            user_id=user.id,
+        )
+
+
+def _naive(value):
+    """Datetimes are stored naive (UTC) in Odoo."""
+    if not value:
+        return value
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
