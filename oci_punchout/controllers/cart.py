@@ -37,7 +37,8 @@ class PunchoutCartController(http.Controller):
                 "or belongs to someone else.",
             )
             return _error_page(
-                403, "This cart has already been returned or is not yours to return."
+                403,
+                request.env._("This cart has already been returned or is not yours to return."),
             )
         connection = session.connection_id
         with request.env.cr.savepoint():

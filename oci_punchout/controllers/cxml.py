@@ -146,7 +146,8 @@ class PunchoutCxmlController(http.Controller):
         if not session:
             message._set_error("Unknown, used or expired start URL.", http_status=403)
             return _error_page(
-                403, "This link has expired or was already used. Please punch in again."
+                403,
+                request.env._("This link has expired or was already used. Please punch in again."),
             )
         user_login = session.user_id.login
         try:
@@ -156,7 +157,8 @@ class PunchoutCxmlController(http.Controller):
         except AccessDenied:
             message._set_error("The start URL was used or expired meanwhile.", http_status=403)
             return _error_page(
-                403, "This link has expired or was already used. Please punch in again."
+                403,
+                request.env._("This link has expired or was already used. Please punch in again."),
             )
         request.session["punchout_session_id"] = session.id
         request.session["sale_order_id"] = session.order_id.id

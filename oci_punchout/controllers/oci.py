@@ -13,6 +13,23 @@ _logger = logging.getLogger(__name__)
 
 # Hard cap on the punch-in request itself: OCI logins are a handful of short parameters.
 MAX_PUNCH_IN_BYTES = 64 * 1024
+# Logged as they are before the connection (and so its password parameter) is known.
+OCI_PUBLIC_PARAMS = {
+    "USERNAME",
+    "HOOK_URL",
+    "~OKCODE",
+    "~TARGET",
+    "~CALLER",
+    "RETURNTARGET",
+    "HTTP_CONTENT_CHARSET",
+    "OCI_VERSION",
+    "OPI_VERSION",
+    "FUNCTION",
+    "PRODUCTID",
+    "QUANTITY",
+    "SEARCHSTRING",
+    "VENDOR",
+}
 
 
 class PunchoutOciController(http.Controller):
@@ -31,14 +48,20 @@ class PunchoutOciController(http.Controller):
         remote_addr = request.httprequest.remote_addr
         params = request.httprequest.values.to_dict(flat=False)
         message = Message._log(
-            "oci_login", "in", "oci", redact_params(params), remote_addr=remote_addr
+            "oci_login",
+            "in",
+            "oci",
+            redact_params(params, keep_only=OCI_PUBLIC_PARAMS),
+            remote_addr=remote_addr,
         )
         if Message._is_throttled(remote_addr):
             message._set_error("Too many failed logins from this address.", http_status=429)
-            return _error_page(429, "Too many failed logins. Please try again later.")
+            return _error_page(
+                429, request.env._("Too many failed logins. Please try again later.")
+            )
         if (request.httprequest.content_length or 0) > MAX_PUNCH_IN_BYTES:
             message._set_error("Punch-in request too large.", http_status=413)
-            return _error_page(413, "The punch-in request is too large.")
+            return _error_page(413, request.env._("The punch-in request is too large."))
 
         Connection = request.env["punchout.connection"].sudo()
         try:
@@ -59,14 +82,18 @@ class PunchoutOciController(http.Controller):
                     "oci", user, operation, **connection._oci_session_values(punch_in)
                 )
         except PunchoutProtocolError as exc:
-            message._set_error(exc.message, http_status=exc.status, auth_failed=exc.status == 401)
-            return _error_page(exc.status, exc.message)
+            # cXML's 450 "Not Implemented" has no HTTP equivalent for a browser.
+            status = 400 if exc.status == 450 else exc.status
+            message._set_error(exc.message, http_status=status, auth_failed=status == 401)
+            return _error_page(status, exc.message)
         except Exception:
             _logger.exception("OCI punch-in failed")
             message._set_error(
                 "Internal error while opening the punchout session.", http_status=500
             )
-            return _error_page(500, "The catalogue could not be opened. Please try again later.")
+            return _error_page(
+                500, request.env._("The catalogue could not be opened. Please try again later.")
+            )
 
         message._set_done(session_id=session.id, order_id=session.order_id.id, http_status=303)
         # The login checks the start token in a transaction of its own: it must see the session.
@@ -78,7 +105,9 @@ class PunchoutOciController(http.Controller):
             )
         except AccessDenied:
             message._set_error("The punch-in user could not be logged in.", http_status=403)
-            return _error_page(403, "Your user could not be logged in. Contact your supplier.")
+            return _error_page(
+                403, request.env._("Your user could not be logged in. Contact your supplier.")
+            )
         request.session["punchout_session_id"] = session.id
         request.session["sale_order_id"] = session.order_id.id
         request.session.pop("website_sale_current_pl", None)

@@ -339,12 +339,21 @@ class PunchoutMessage(models.Model):
         return failures >= THROTTLE_MAX_FAILURES
 
 
-def redact_params(params, secret_names=()):
-    """A copy of request parameters with every secret (and ``secret_names``) replaced."""
+def redact_params(params, secret_names=(), keep_only=None):
+    """A copy of request parameters with every secret (and ``secret_names``) replaced.
+
+    With ``keep_only`` (upper-case names), every other parameter is replaced too: for requests
+    whose connection, and so whose password parameter name, is not known.
+    """
     secret_names = SECRET_PARAM_NAMES | {name.upper() for name in secret_names if name}
     redacted = {}
     for name, value in params.items():
-        if str(name).upper() in secret_names or "PASSWORD" in str(name).upper():
+        upper = str(name).upper()
+        if (
+            upper in secret_names
+            or "PASSWORD" in upper
+            or (keep_only is not None and upper not in keep_only)
+        ):
             redacted[name] = REDACTED
         else:
             redacted[name] = value

@@ -212,8 +212,25 @@ class TestOciPunchIn(PunchoutHttpCase):
 
     def test_unsupported_function(self):
         response = self.punch_in(FUNCTION="DOWNLOADJSON")
-        self.assertIn(response.status_code, (400, 450))
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("DOWNLOADJSON", response.text)
         self.assertFalse(self.last_session())
+
+    def test_custom_password_parameter_is_never_logged(self):
+        earlier = self.env["punchout.message"].search([])
+        self.connection.oci_password_param = "KENNWORT"
+        self.assertEqual(self.punch_in(PASSWORD=None, KENNWORT=PASSWORD).status_code, 303)
+        # Unknown catalogue: its password parameter's name is unknown, so only the standard
+        # OCI parameters are kept.
+        self.assertEqual(self.punch_in(code="nope", KENNWORT="geheim-123").status_code, 401)
+        payloads = (
+            self.env["punchout.message"].search([("kind", "=", "oci_login")]).mapped("payload")
+        )
+        self.assertEqual(len(payloads), 2)
+        for payload in payloads:
+            self.assertNotIn(PASSWORD, payload)
+            self.assertNotIn("geheim-123", payload)
+            self.assertIn("HOOK_URL", payload)
 
     def test_end_user_policies(self):
         self.connection.oci_end_user_param = "EMAIL"
