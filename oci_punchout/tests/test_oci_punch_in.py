@@ -223,9 +223,8 @@ class TestOciPunchIn(PunchoutHttpCase):
         # Unknown catalogue: its password parameter's name is unknown, so only the standard
         # OCI parameters are kept.
         self.assertEqual(self.punch_in(code="nope", KENNWORT="geheim-123").status_code, 401)
-        payloads = (
-            self.env["punchout.message"].search([("kind", "=", "oci_login")]).mapped("payload")
-        )
+        messages = self.env["punchout.message"].search([("kind", "=", "oci_login")]) - earlier
+        payloads = messages.mapped("payload")
         self.assertEqual(len(payloads), 2)
         for payload in payloads:
             self.assertNotIn(PASSWORD, payload)
