@@ -1000,17 +1000,33 @@ class PunchoutConnection(models.Model):
                 }
             )
         if purchase_order.order_type == "new":
-            self._cxml_queue_confirmation(order, changed=bool(notes))
+            self._cxml_queue_confirmation(order, purchase_order)
         text = self.env._("Order %(order)s confirmed.", order=order.name)
         if notes:
             text += " " + self.env._("%(count)s point(s) to review.", count=len(notes))
         return cxml.build_response(200, "OK", text)
 
-    def _cxml_queue_confirmation(self, order, changed=False):
-        """A ConfirmationRequest for ``order``, stored to send (once) after this transaction."""
+    def _cxml_queue_confirmation(self, order, purchase_order):
+        """A ConfirmationRequest for ``order``, stored to send (once) after this transaction:
+        ``accept`` when we confirm the purchase order as it is, ``detail`` when lines differ."""
         self.ensure_one()
         if not self.cxml_confirmation_url:
             return self.env["punchout.message"]
+        ordered = sorted(
+            (item.line_number, float(item.quantity), float(item.unit_price.amount))
+            for item in purchase_order.items
+            if item.unit_price
+        )
+        confirmed = sorted(
+            (
+                line.punchout_po_line_number,
+                line.product_uom_qty,
+                order.currency_id.round(line.price_reduce_taxexcl),
+            )
+            for line in order.order_line
+            if line.product_id and not line.display_type
+        )
+        changed = ordered != confirmed
         items = [
             cxml.ConfirmationItem(
                 line_number=line.punchout_po_line_number or index,

@@ -737,3 +737,29 @@ class TestCxmlConfirmation(CxmlCase):
         message = self.env["punchout.message"].search([("kind", "=", "cxml_confirmation")])
         self.assertEqual(message.state, "error")
         self.assertIn("Unknown order", message.error)
+
+    def test_confirmation_details_what_differs(self):
+        self.cxml_connection.order_deviation_policy = "flag"
+        _session, document = self.shop_and_transfer()
+        cart = cxml.parse_punchout_order_message(document)
+        cart.items[1].unit_price = cxml.Money(Decimal("17.50"), cart.items[1].unit_price.currency)
+        bill_to = cxml.Address(name="Buyer", street=["Hauptstrasse 5"], city="Berlin")
+        order = cxml.order_request_from_cart(cart, "PO-1010", bill_to)
+        sent = []
+
+        def buyer_system(connection, url, data, content_type="text/xml; charset=UTF-8"):
+            sent.append(data)
+            return self._ok()
+
+        with patch.object(type(self.env["punchout.connection"]), "_punchout_post", buyer_system):
+            self.post_cxml(cxml.build_order_request(buyer_header(), order, deployment_mode="test"))
+        confirmation = assert_valid_cxml(sent[0], dtd="Fulfill")
+        header = confirmation.find("Request/ConfirmationRequest/ConfirmationHeader")
+        self.assertEqual(header.get("type"), "detail")
+        prices = [
+            money.text
+            for money in confirmation.iterfind(
+                "Request/ConfirmationRequest/ConfirmationItem/ConfirmationStatus/UnitPrice/Money"
+            )
+        ]
+        self.assertEqual([Decimal(price) for price in prices], [Decimal("81.25"), Decimal(18)])
