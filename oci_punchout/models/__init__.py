@@ -1,5 +1,7 @@
 from . import ir_http
 from . import punchout_connection
+from . import punchout_connection_cxml
+from . import punchout_connection_oci
 from . import punchout_message
 from . import punchout_order_matcher
 from . import punchout_session

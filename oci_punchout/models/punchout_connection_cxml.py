@@ -1,0 +1,389 @@
+import dataclasses
+import logging
+from decimal import Decimal
+
+from odoo import api, fields, models
+
+from ..protocol import cxml
+from ..protocol.errors import (
+    AuthenticationFailed,
+    Forbidden,
+    MalformedDocument,
+    UnsupportedRequest,
+)
+from .punchout_connection import MAX_CXML_BYTES, lead_time_days
+
+_logger = logging.getLogger(__name__)
+
+
+class PunchoutConnection(models.Model):
+    """cXML: the buyer's identities and secrets, punchout setup, cart message and orders."""
+
+    _inherit = "punchout.connection"
+
+    # cXML identities, secrets and options
+    cxml_buyer_domain = fields.Char(
+        string="Buyer Credential Domain",
+        default="NetworkID",
+        help="Domain of the buyer's From/Sender credential, e.g. NetworkID or DUNS.",
+    )
+    cxml_buyer_identity = fields.Char(
+        string="Buyer Identity", tracking=True, help="The buyer's From/Sender identity."
+    )
+    cxml_supplier_domain = fields.Char(string="Our Credential Domain", default="NetworkID")
+    cxml_supplier_identity = fields.Char(
+        string="Our Identity",
+        help="Our identity in the buyer's network: the To of its requests, the From of ours.",
+    )
+    cxml_shared_secret_hash = fields.Char(copy=False, groups="base.group_system")
+    cxml_shared_secret = fields.Char(
+        string="Shared Secret",
+        compute="_compute_cxml_shared_secret",
+        inverse="_inverse_cxml_shared_secret",
+        groups="base.group_system",
+        help="The secret the buyer's system sends; stored hashed: type a new one to replace it.",
+    )
+    cxml_shared_secret_set = fields.Boolean(compute="_compute_cxml_shared_secret")
+    cxml_outbound_secret = fields.Char(
+        string="Secret for Our Documents",
+        copy=False,
+        groups="base.group_system",
+        help="The shared secret we send with our documents to the buyer's system "
+        "(confirmations). The buyer's system verifies it, so it is kept as typed.",
+    )
+    cxml_form_field_name = fields.Char(
+        string="Cart Field Name",
+        default="cxml-urlencoded",
+        help="Name of the hidden field carrying the cart message (cxml-urlencoded, "
+        "cxml-base64; some systems want other letter cases).",
+    )
+    cxml_form_encoding = fields.Selection(
+        [("urlencoded", "Plain XML (cxml-urlencoded)"), ("base64", "Base64 (cxml-base64)")],
+        string="Cart Encoding",
+        default="urlencoded",
+        required=True,
+    )
+    cxml_operation_allowed = fields.Selection(
+        [("create", "Create"), ("inspect", "Inspect"), ("edit", "Edit")],
+        string="Allowed Cart Operation",
+        default="edit",
+        required=True,
+        help="What the buyer's system may do with a returned cart later: open it again to "
+        "edit it, only to inspect it, or neither.",
+    )
+    cxml_classification_domain = fields.Char(
+        string="Default Classification Domain", default="UNSPSC"
+    )
+    cxml_classification_code = fields.Char(
+        string="Default Classification Code",
+        help="Sent for products whose category has no classification code.",
+    )
+    cxml_confirmation_url = fields.Char(
+        string="Confirmation URL",
+        help="Where order confirmations (ConfirmationRequest) are posted; empty: none sent.",
+    )
+
+    @api.depends("cxml_shared_secret_hash")
+    def _compute_cxml_shared_secret(self):
+        for connection in self:
+            connection.cxml_shared_secret = False
+            connection.cxml_shared_secret_set = bool(connection.sudo().cxml_shared_secret_hash)
+
+    def _inverse_cxml_shared_secret(self):
+        crypt_context = self.env["res.users"]._crypt_context()
+        for connection in self:
+            if connection.cxml_shared_secret:
+                connection.cxml_shared_secret_hash = crypt_context.hash(
+                    connection.cxml_shared_secret
+                )
+
+    # ------------------------------------------------------------------
+    # cXML
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cxml_find(self, envelope):
+        """The cXML connection of the buyer named by the From or Sender credentials.
+
+        A buyer may have a test and a production connection: the document's deploymentMode
+        picks one, and a document for the other mode is refused.
+        """
+        header = envelope.header
+        credentials = header.from_credentials + header.sender_credentials
+        connections = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("protocol", "=", "cxml")])
+            .filtered(
+                lambda connection: (
+                    connection.cxml_buyer_identity
+                    and any(
+                        credential.matches(
+                            connection.cxml_buyer_identity, connection.cxml_buyer_domain or None
+                        )
+                        for credential in credentials
+                    )
+                )
+            )
+        )
+        if not connections:
+            raise Forbidden(self.env._("Unknown sender: no connection for these credentials."))
+        test_document = envelope.deployment_mode == "test"
+        connection = connections.filtered(lambda c: c.test_mode == test_document)[:1]
+        if not connection:
+            raise Forbidden(
+                self.env._(
+                    "This %(mode)s document was sent to a %(other)s connection: check the "
+                    "deploymentMode and the catalogue URL.",
+                    mode=envelope.deployment_mode,
+                    other="test" if connections[0].test_mode else "production",
+                )
+            )
+        if not connection.active:
+            raise Forbidden(self.env._("This punchout connection is not active."))
+        return connection
+
+    def _cxml_check_secret(self, shared_secret):
+        self.ensure_one()
+        secret_hash = self.sudo().cxml_shared_secret_hash
+        valid = False
+        if secret_hash and shared_secret:
+            try:
+                valid = self.env["res.users"]._crypt_context().verify(shared_secret, secret_hash)
+            except ValueError:
+                valid = False
+        if not valid:
+            raise AuthenticationFailed(self.env._("Wrong or missing SharedSecret."))
+
+    def _cxml_our_credential(self):
+        self.ensure_one()
+        return cxml.Credential(
+            domain=self.cxml_supplier_domain or "NetworkID",
+            identity=self.cxml_supplier_identity or self.company_id.name,
+        )
+
+    def _cxml_buyer_credential(self):
+        self.ensure_one()
+        return cxml.Credential(
+            domain=self.cxml_buyer_domain or "NetworkID", identity=self.cxml_buyer_identity
+        )
+
+    def _cxml_header(self, with_secret=False):
+        """The header of our documents: From/Sender us, To the buyer."""
+        self.ensure_one()
+        sender = self._cxml_our_credential()
+        if with_secret:
+            sender.shared_secret = self.sudo().cxml_outbound_secret or None
+        return cxml.Header(
+            from_credentials=[self._cxml_our_credential()],
+            to_credentials=[self._cxml_buyer_credential()],
+            sender_credentials=[sender],
+            user_agent=cxml.DEFAULT_USER_AGENT,
+        )
+
+    def _cxml_setup(self, envelope):
+        """PunchOutSetupRequest: open a session for the buyer's user, return its start URL."""
+        self.ensure_one()
+        setup = envelope.request
+        if setup.operation == "source":
+            raise UnsupportedRequest(
+                self.env._("The 'source' punchout operation is not supported."), status=406
+            )
+        if not setup.browser_form_post_url:
+            raise MalformedDocument(
+                self.env._("A BrowserFormPost URL is needed to return the cart.")
+            )
+        self._check_return_url(setup.browser_form_post_url)
+        extrinsics = {key.lower(): value for key, value in setup.extrinsics.items()}
+        email = extrinsics.get("useremail") or (setup.contact.email if setup.contact else "")
+        name = " ".join(
+            part for part in (extrinsics.get("firstname"), extrinsics.get("lastname")) if part
+        ) or (setup.contact.name if setup.contact else "")
+        user = self._get_end_user(email, name=name or None)
+        session, token = self._open_session(
+            "cxml",
+            user,
+            setup.operation,
+            return_url=setup.browser_form_post_url,
+            buyer_cookie=setup.buyer_cookie,
+            end_user_ref=extrinsics.get("uniquename") or email or False,
+            cxml_setup_payload_id=envelope.payload_id,
+            cxml_extrinsics=setup.extrinsics,
+            cxml_ship_to=dataclasses.asdict(setup.ship_to) if setup.ship_to else False,
+        )
+        if setup.operation in ("edit", "inspect"):
+            session._cxml_rebuild_cart(setup.items)
+        return session, token
+
+    def _cxml_start_url(self, token):
+        self.ensure_one()
+        return f"{self.website_id.get_base_url().rstrip('/')}/punchout/start/{token}"
+
+    def _cxml_classification(self, product):
+        """(domain, code) pairs for a product: its category's, else the connection default."""
+        self.ensure_one()
+        scheme, code = product.categ_id._get_punchout_classification()
+        if code:
+            return [(scheme, code)]
+        if self.cxml_classification_code:
+            return [(self.cxml_classification_domain or "UNSPSC", self.cxml_classification_code)]
+        return [("Category", product.categ_id.name or "All")]
+
+    def _cxml_item_from_order_line(self, line, line_number):
+        self.ensure_one()
+        product = line.product_id.sudo()
+        currency = line.order_id.currency_id
+        net_price = currency.round(line.price_unit * (1.0 - (line.discount or 0.0) / 100.0))
+        name_short = line.name_short or product.display_name
+        return cxml.Item(
+            quantity=Decimal(str(line.product_uom_qty)),
+            line_number=line_number,
+            supplier_part_id=product.default_code or str(product.id),
+            supplier_part_auxiliary_id=self.env["sale.order"]._punchout_line_reference(line),
+            unit_price=cxml.Money(Decimal(str(net_price)), currency.name),
+            description=line.name or name_short,
+            short_name=name_short[:50],
+            unit_of_measure=self._get_unit_code(line.product_uom),
+            classifications=self._cxml_classification(product),
+            manufacturer_part_id=product.punchout_manufacturer_part or "",
+            manufacturer_name=product.punchout_manufacturer_name or "",
+            lead_time=lead_time_days(product),
+        )
+
+    def _cxml_find_product(self, supplier_part_id):
+        """The product a SupplierPartID names: our internal reference, else our product id."""
+        self.ensure_one()
+        Product = self.env["product.product"].sudo()
+        if not supplier_part_id:
+            return Product
+        product = Product.search(
+            [("default_code", "=", supplier_part_id), ("sale_ok", "=", True)], limit=1
+        )
+        if not product and supplier_part_id.isdigit():
+            product = Product.browse(int(supplier_part_id)).exists()
+        return product
+
+    @api.model
+    def _cxml_handle_request(self, body, message, attachments=()):
+        """Answer one cXML request (already stored as ``message``): the Response bytes.
+
+        :raises PunchoutProtocolError: answered as a cXML Status by the caller
+        """
+        envelope = cxml.parse_request(body, max_bytes=MAX_CXML_BYTES)
+        connection = self._cxml_find(envelope)
+        message.write({"connection_id": connection.id, "company_id": connection.company_id.id})
+        connection._cxml_check_secret(envelope.header.shared_secret)
+        if envelope.request_name == "ProfileRequest":
+            message.kind = "cxml_profile"
+            response = connection._cxml_profile_response()
+        elif envelope.request_name == "PunchOutSetupRequest":
+            message.kind = "cxml_setup"
+            session, token = connection._cxml_setup(envelope)
+            message.write({"session_id": session.id, "order_id": session.order_id.id})
+            response = cxml.build_punchout_setup_response(connection._cxml_start_url(token))
+        else:
+            message.kind = "cxml_order"
+            response = connection._cxml_order(envelope, message, attachments)
+        message._set_done(response_payload=response.decode())
+        return response
+
+    def _cxml_profile_response(self):
+        self.ensure_one()
+        url = f"{self.website_id.get_base_url().rstrip('/')}/punchout/cxml"
+        return cxml.build_profile_response(
+            [(name, url) for name in cxml.SUPPORTED_REQUESTS if name != "ProfileRequest"]
+        )
+
+    def _cxml_order(self, envelope, message, attachments=()):
+        """OrderRequest: once per payloadID; replays get the first answer."""
+        self.ensure_one()
+        message.dedup_key = f"{self.id}:{envelope.payload_id}"
+        # Taking the key may wait for a concurrent copy of this document, then fail: the
+        # caller answers with that copy's response.
+        self.env.flush_all()
+        purchase_order = envelope.request
+        order, notes = self.env["punchout.order.matcher"]._process(
+            self, purchase_order, payload_id=envelope.payload_id
+        )
+        message.order_id = order
+        if order.punchout_session_id:
+            message.session_id = order.punchout_session_id
+        for name, content, mimetype in attachments:
+            self.env["ir.attachment"].sudo().create(
+                {
+                    "name": name,
+                    "raw": content,
+                    "mimetype": mimetype,
+                    "res_model": "sale.order",
+                    "res_id": order.id,
+                }
+            )
+        if purchase_order.order_type == "new":
+            self._cxml_queue_confirmation(order, purchase_order)
+        text = self.env._("Order %(order)s confirmed.", order=order.name)
+        if notes:
+            text += " " + self.env._("%(count)s point(s) to review.", count=len(notes))
+        return cxml.build_response(200, "OK", text)
+
+    def _cxml_queue_confirmation(self, order, purchase_order):
+        """A ConfirmationRequest for ``order``, stored to send (once) after this transaction:
+        ``accept`` when we confirm the purchase order as it is, ``detail`` when lines differ."""
+        self.ensure_one()
+        if not self.cxml_confirmation_url:
+            return self.env["punchout.message"]
+        ordered = sorted(
+            (item.line_number, float(item.quantity), float(item.unit_price.amount))
+            for item in purchase_order.items
+            if item.unit_price
+        )
+        confirmed = sorted(
+            (
+                line.punchout_po_line_number,
+                line.product_uom_qty,
+                order.currency_id.round(line.price_reduce_taxexcl),
+            )
+            for line in order.order_line
+            if line.product_id and not line.display_type
+        )
+        changed = ordered != confirmed
+        items = [
+            cxml.ConfirmationItem(
+                line_number=line.punchout_po_line_number or index,
+                quantity=Decimal(str(line.product_uom_qty)),
+                unit_of_measure=self._get_unit_code(line.product_uom),
+                unit_price=cxml.Money(
+                    Decimal(str(order.currency_id.round(line.price_reduce_taxexcl))),
+                    order.currency_id.name,
+                ),
+            )
+            for index, line in enumerate(
+                order.order_line.filtered(lambda line: line.product_id and not line.display_type),
+                1,
+            )
+        ]
+        confirmation = cxml.ConfirmationRequest(
+            order_id=order.punchout_po_number,
+            order_payload_id=order.punchout_po_payload_id,
+            confirm_type="detail" if changed else "accept",
+            order_date=order.punchout_po_date,
+            confirm_id=order.name,
+            total=cxml.Money(Decimal(str(order.amount_total)), order.currency_id.name),
+            items=items,
+        )
+        document = cxml.build_confirmation_request(
+            self._cxml_header(with_secret=True),
+            confirmation,
+            deployment_mode="test" if self.test_mode else "production",
+        )
+        return self.env["punchout.message"]._log(
+            "cxml_confirmation",
+            "out",
+            "cxml",
+            cxml.redact_secrets(document),
+            connection_id=self.id,
+            order_id=order.id,
+            session_id=order.punchout_session_id.id,
+            state="pending",
+            dedup_key=f"{self.id}:confirmation:{order.id}",
+            next_attempt_at=fields.Datetime.now(),
+        )
