@@ -46,6 +46,17 @@ class PunchoutOciController(http.Controller):
         """OCI punch-in: check the buyer's credentials, log its user in, open the shop."""
         Message = request.env["punchout.message"].sudo()
         remote_addr = request.httprequest.remote_addr
+        if (request.httprequest.content_length or 0) > MAX_PUNCH_IN_BYTES:
+            Message._log(
+                "oci_login",
+                "in",
+                "oci",
+                remote_addr=remote_addr,
+                state="error",
+                error="Punch-in request too large.",
+                http_status=413,
+            )
+            return _error_page(413, request.env._("The punch-in request is too large."))
         params = request.httprequest.values.to_dict(flat=False)
         message = Message._log(
             "oci_login",
@@ -59,9 +70,6 @@ class PunchoutOciController(http.Controller):
             return _error_page(
                 429, request.env._("Too many failed logins. Please try again later.")
             )
-        if (request.httprequest.content_length or 0) > MAX_PUNCH_IN_BYTES:
-            message._set_error("Punch-in request too large.", http_status=413)
-            return _error_page(413, request.env._("The punch-in request is too large."))
 
         Connection = request.env["punchout.connection"].sudo()
         try:
