@@ -2,9 +2,11 @@ import json
 import logging
 from datetime import timedelta
 
+import psycopg2
 import requests
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ..protocol import cxml
 from ..protocol.errors import PunchoutProtocolError
@@ -187,6 +189,36 @@ class PunchoutMessage(models.Model):
             # Unreadable document or unknown sender: ``error`` says so already.
             _logger.debug("cXML message %s: no kind or connection (%s)", self.id, exc.message)
         self.write(values)
+
+    def action_retry(self):
+        """Process a failed purchase order again (after fixing its cause: a product, the
+        deviation policy...). Its sender was authenticated when it arrived."""
+        retryable = self.filtered(
+            lambda m: (
+                m.direction == "in"
+                and m.state == "error"
+                and m.kind == "cxml_order"
+                and m.connection_id
+                and not m.auth_failed
+            )
+        )
+        if not retryable:
+            raise UserError(self.env._("Only refused or failed purchase orders can be retried."))
+        for message in retryable:
+            envelope = cxml.parse_request(message.payload.encode())
+            try:
+                with self.env.cr.savepoint():
+                    response = message.connection_id._cxml_order(envelope, message)
+            except PunchoutProtocolError as exc:
+                message._set_error(exc.message, http_status=exc.status)
+            except psycopg2.IntegrityError:
+                message._set_error(
+                    self.env._("This purchase order was received again meanwhile."),
+                    http_status=409,
+                )
+            else:
+                message._set_done(response_payload=response.decode(), error=False)
+                message._send_order_documents()
 
     def _cxml_replay(self, body):
         """A copy of an order already received: the first copy's answer, nothing created."""

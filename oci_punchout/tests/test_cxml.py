@@ -8,6 +8,7 @@ import requests
 from lxml import etree
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
@@ -537,6 +538,20 @@ class TestCxmlOrders(CxmlCase):
         self.assertFalse(session.order_id.punchout_po_number)
         message = self.env["punchout.message"].search([("kind", "=", "cxml_order")])
         self.assertEqual(message.state, "error")
+
+    def test_refused_order_can_be_retried(self):
+        session, ((code, _text), _answer) = self._deviating_order("refuse", price="17.50")
+        self.assertEqual(code, 400)
+        message = self.env["punchout.message"].search([("kind", "=", "cxml_order")])
+        self.assertEqual(message.state, "error")
+        self.assertNotIn("s3cr3t", message.payload)
+        self.cxml_connection.order_deviation_policy = "flag"
+        message.action_retry()
+        self.assertEqual(message.state, "done")
+        self.assertEqual(session.order_id.state, "sale")
+        self.assertEqual(message.order_id, session.order_id)
+        with self.assertRaises(UserError):
+            message.action_retry()
 
     def test_unmatched_lines_are_added_and_flagged(self):
         session, document = self.shop_and_transfer()
