@@ -1,9 +1,15 @@
-from urllib.parse import urlencode
+import secrets
+from urllib.parse import urlencode, urlsplit
 
 from odoo.tests import tagged
 
-from ..controllers.simulator import simulator_signature
+from ..controllers.simulator import (
+    simulator_buyer_cookie,
+    simulator_cxml_return_url,
+    simulator_signature,
+)
 from .common import PASSWORD, PunchoutHttpCase
+from .test_cxml import CxmlCase
 
 
 @tagged("post_install", "-at_install")
@@ -24,3 +30,40 @@ class TestPunchoutTour(PunchoutHttpCase):
         self.assertEqual(session.order_id.state, "sent")
         self.assertEqual(session.order_id.order_line.product_id, self.product_pen)
         self.assertEqual(session.order_id.order_line.price_unit, 18.0)
+
+
+@tagged("post_install", "-at_install")
+class TestPunchoutCxmlTour(CxmlCase):
+    def test_buyer_punches_in_with_cxml_shops_and_transfers(self):
+        """In Chromium: Ariba's setup request, the StartPage, a product, the transfer, and the
+        cart message as the buyer simulator received it."""
+        connection = self.cxml_connection
+        nonce = secrets.token_urlsafe(16)
+        return_url = simulator_cxml_return_url(
+            self.env, connection, nonce, base_url=self.base_url()
+        )
+        cookie = simulator_buyer_cookie(self.env, connection.id, nonce)
+        root, _body = self.post_cxml(
+            self.setup_request(browser_form_post_url=return_url, buyer_cookie=cookie)
+        )
+        self.assertEqual(self.status(root)[0], 200)
+        start_url = root.findtext("Response/PunchOutSetupResponse/StartPage/URL")
+        self.start_tour(urlsplit(start_url).path, "oci_punchout_cxml_shop_and_transfer")
+
+        session = self.env["punchout.session"].search(
+            [("connection_id", "=", connection.id)], order="id desc", limit=1
+        )
+        self.assertRecordValues(
+            session,
+            [{"state": "transferred", "buyer_cookie": cookie, "return_url": return_url}],
+        )
+        order = session.order_id
+        self.assertEqual(order.state, "sent")
+        self.assertEqual(order.order_line.product_id, self.product_pen)
+        self.assertEqual(order.order_line.product_uom_qty, 1.0)
+        self.assertEqual(order.order_line.price_unit, 18.0)
+        cart = self.env["punchout.message"].search(
+            [("kind", "=", "cxml_cart"), ("session_id", "=", session.id)]
+        )
+        self.assertEqual(cart.state, "done")
+        self.assertIn(f"<BuyerCookie>{cookie}</BuyerCookie>", cart.payload)
