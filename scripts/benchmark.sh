@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Benchmark: OCI punch-in and cart transfer against Odoo's own equivalents, measured in the same
+# run (ratios), plus SQL query counts per request from the server's access log.
+#
+#   scripts/benchmark.sh [--fresh] [--rounds N] [--warmup N] [--cycles N] [--json FILE]
+#
+# Uses the database oci_punchout_bench (created with oci_punchout and its demo data when missing,
+# or again with --fresh), starts Odoo on 127.0.0.1 (port 8269, or the next free one) for the run
+# only, and stops it at the end. The database is built again when the addon's files changed.
+# Environment: BENCH_DB, BENCH_HTTP_PORT, PYTHON.
+set -euo pipefail
+# shellcheck source=scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+DB="${BENCH_DB:-oci_punchout_bench}"
+PORT="${BENCH_HTTP_PORT:-8269}"
+FRESH=0
+BENCH_ARGS=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --fresh) FRESH=1 ;;
+        --rounds | --warmup | --cycles | --json)
+            [ $# -ge 2 ] || die "$1 needs a value"
+            BENCH_ARGS+=("$1" "$2")
+            shift
+            ;;
+        -h | --help)
+            sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            exit 0
+            ;;
+        *) die "unknown argument: $1 (see --help)" ;;
+    esac
+    shift
+done
+
+find_odoo || exit 2
+ensure_postgres
+
+module_installed() {
+    psql -d "$DB" -tAc \
+        "select 1 from ir_module_module where name='oci_punchout' and state='installed'" \
+        2>/dev/null | grep -q 1
+}
+
+# Fingerprint of the addon's files: a database built from other code (another engineer's
+# change since the last run) may lack columns or data, so it is built again.
+addon_hash() {
+    (cd "$ROOT" && find oci_punchout -type f ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 \
+        | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64)
+}
+HASH_KEY="oci_punchout.benchmark_addon_hash"
+ADDON_HASH="$(addon_hash)"
+built_hash() {
+    psql -d "$DB" -tAc "select value from ir_config_parameter where key='$HASH_KEY'" 2>/dev/null || true
+}
+
+if [ "$FRESH" = 1 ] || ! module_installed || [ "$(built_hash)" != "$ADDON_HASH" ]; then
+    if module_installed; then
+        echo "== The addon changed since $DB was built: building it again."
+    fi
+    echo "== Creating database $DB with oci_punchout and demo data (about 2 minutes)..."
+    dropdb --if-exists "$DB"
+    "${ODOO_CMD[@]}" -d "$DB" --addons-path="$ADDONS_PATH" -i oci_punchout \
+        --stop-after-init --log-level=warn --max-cron-threads=0
+    module_installed || die "oci_punchout is not installed in $DB after the install run."
+    psql -q -d "$DB" -c "INSERT INTO ir_config_parameter (key, value) VALUES ('$HASH_KEY', '$ADDON_HASH')"
+fi
+
+# First free port from $PORT on (bounded), on the loopback interface only.
+port_free() {
+    "$PYTHON" - "$1" <<'PY'
+import socket
+import sys
+
+s = socket.socket()
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(1)
+finally:
+    s.close()
+PY
+}
+for _ in $(seq 1 30); do
+    port_free "$PORT" && break
+    PORT=$((PORT + 1))
+done
+port_free "$PORT" || die "no free port found from ${BENCH_HTTP_PORT:-8269} on."
+
+WORK_DIR="$(mktemp -d -t oci_punchout_bench.XXXXXX)"
+LOG="$WORK_DIR/odoo.log"
+SERVER_PID=""
+cleanup() {
+    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        for _ in $(seq 1 20); do
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.5
+        done
+        kill -9 "$SERVER_PID" 2>/dev/null || true
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Known password for the demo portal user (Odoo's own login is the baseline) and enough
+# published products for a 100-line cart: set up before the server starts, never measured.
+BENCH_PORTAL_PASSWORD="$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(18))')"
+export BENCH_PORTAL_PASSWORD
+echo "== Setting up $DB (portal user password, benchmark products)..."
+"$PYTHON" "$ROOT/scripts/benchmark_oci.py" --setup --db "$DB" --addons-path "$ADDONS_PATH"
+
+echo "== Starting Odoo on http://127.0.0.1:$PORT (log: $LOG)"
+"${ODOO_CMD[@]}" -d "$DB" --db-filter="^$DB\$" --addons-path="$ADDONS_PATH" \
+    --http-interface=127.0.0.1 --http-port="$PORT" --workers=0 --max-cron-threads=0 \
+    --log-level=info --logfile="$LOG" &
+SERVER_PID=$!
+
+ready=0
+for _ in $(seq 1 120); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    if curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$PORT/web/login"; then
+        ready=1
+        break
+    fi
+    sleep 1
+done
+if [ "$ready" != 1 ]; then
+    tail -n 40 "$LOG" >&2 || true
+    die "Odoo did not answer on port $PORT."
+fi
+
+"$PYTHON" "$ROOT/scripts/benchmark_oci.py" --url "http://127.0.0.1:$PORT" --db "$DB" \
+    --log "$LOG" "${BENCH_ARGS[@]}"
