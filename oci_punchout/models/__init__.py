@@ -9,6 +9,7 @@ from . import punchout_unit_code
 from . import product_category
 from . import product_product
 from . import product_template
+from . import res_partner
 from . import res_users
 from . import sale_order
 from . import sale_order_line

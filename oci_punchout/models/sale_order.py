@@ -65,6 +65,13 @@ class SaleOrder(models.Model):
 
     def _cart_update(self, product_id, line_id=None, add_qty=0, set_qty=0, **kwargs):
         session = self.punchout_session_id
+        current = self.env["website"].get_current_website()._punchout_current_session()
+        if session and session != current:
+            raise ValidationError(
+                self.env._(
+                    "This cart belongs to a punchout session: only that session changes it."
+                )
+            )
         if session and session.operation == "inspect":
             raise ValidationError(
                 self.env._("This cart is opened for inspection only: it cannot be changed.")

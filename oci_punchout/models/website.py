@@ -7,12 +7,21 @@ class Website(models.Model):
     _inherit = "website"
 
     def _punchout_current_session(self):
-        """The open punchout session of this browser's logged-in user, or an empty recordset."""
+        """The open punchout session of this browser's logged-in user, or an empty recordset.
+
+        Called for every cart line by the shop: the session's existence is checked once per
+        request, its state and user each time (from the record cache).
+        """
         Session = self.env["punchout.session"].sudo()
         session_id = request and request.session.get("punchout_session_id")
         if not session_id:
             return Session
-        session = Session.browse(session_id).exists()
+        checked = getattr(request, "_punchout_existing_session_ids", None)
+        if checked is None:
+            checked = request._punchout_existing_session_ids = {}
+        if session_id not in checked:
+            checked[session_id] = bool(Session.browse(session_id).exists())
+        session = Session.browse(session_id) if checked[session_id] else Session
         if not session or not session._is_usable_by(self.env.user):
             return Session
         return session

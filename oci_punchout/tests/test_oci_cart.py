@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
@@ -243,3 +244,50 @@ class TestOciCart(PunchoutHttpCase):
         self.assertEqual(idle.order_id.state, "cancel")
         self.assertEqual(transferred.state, "expired")
         self.assertEqual(transferred.order_id.state, "cancel")
+
+    def test_a_normal_login_never_reopens_a_punchout_cart(self):
+        session = self._shop()
+        self.buyer_user.password = "portal-password-42"
+        self.opener.cookies.clear()
+        self.authenticate(self.buyer_user.login, "portal-password-42")
+        cart = self.url_open("/shop/cart")
+        self.assertNotIn("Copy paper", cart.text)
+        self.assertNotIn("o_punchout_transfer", cart.text)
+        self.add_to_cart(self.product_pen, 1)
+        self.assertEqual(len(session.order_id.order_line), 2)
+        other_cart = self.env["sale.order"].search(
+            [("partner_id", "=", self.buyer_user.partner_id.id), ("id", "!=", session.order_id.id)]
+        )
+        self.assertEqual(other_cart.order_line.product_id, self.product_pen)
+        self.assertFalse(other_cart.punchout_session_id)
+        with self.assertRaises(ValidationError):
+            session.order_id.with_user(self.buyer_user).sudo()._cart_update(
+                self.product_pen.id, add_qty=1
+            )
+
+    def test_cart_page_queries_do_not_grow_with_lines(self):
+        """The punchout session is looked up once per request, not once per cart line."""
+        self._shop()
+
+        def cart_page_queries():
+            self.url_open("/shop/cart")  # warm caches
+            before = self.env.cr.sql_log_count
+            self.url_open("/shop/cart")
+            return self.env.cr.sql_log_count - before
+
+        with_two_lines = cart_page_queries()
+        extra_products = self.env["product.product"].create(
+            [
+                {
+                    "name": f"Extra item {index}",
+                    "list_price": 1.0,
+                    "is_published": True,
+                    "public_categ_ids": [(6, 0, self.public_categ_office.ids)],
+                }
+                for index in range(8)
+            ]
+        )
+        for product in extra_products:
+            self.add_to_cart(product, 1)
+        with_ten_lines = cart_page_queries()
+        self.assertLess(with_ten_lines - with_two_lines, len(extra_products))
