@@ -28,10 +28,8 @@ for lang in ("nl", "de"):
     path = folder / f"{lang}.po"
     catalog = polib.pofile(str(path)) if path.exists() else polib.POFile()
     catalog.merge(template)
-    catalog.obsolete_entries = []
-    for entry in list(catalog):
-        if entry.obsolete:
-            catalog.remove(entry)
+    for entry in catalog.obsolete_entries():
+        catalog.remove(entry)
     catalog.metadata.update({"Language": lang, "Content-Type": "text/plain; charset=UTF-8"})
     catalog.save(str(path))
     print(f"{path.name}: {catalog.percent_translated()}% translated, "
