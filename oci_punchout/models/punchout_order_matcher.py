@@ -269,6 +269,14 @@ class PunchoutOrderMatcher(models.AbstractModel):
             )
             if line:
                 return line[:1]
+        # No line reference (a PO naming only our quotation, or a PDF): the same product.
+        if item.supplier_part_id:
+            line = candidates.filtered(
+                lambda line: item.supplier_part_id
+                in (line.product_id.default_code, str(line.product_id.id))
+            )
+            if line:
+                return line[:1]
         return self.env["sale.order.line"]
 
     def _add_line(self, connection, order, item):

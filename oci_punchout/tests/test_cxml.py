@@ -539,6 +539,23 @@ class TestCxmlOrders(CxmlCase):
         message = self.env["punchout.message"].search([("kind", "=", "cxml_order")])
         self.assertEqual(message.state, "error")
 
+    def test_order_naming_only_the_quotation_matches_lines_by_product(self):
+        session, document = self.shop_and_transfer()
+        cart = cxml.parse_punchout_order_message(document)
+        for item in cart.items:
+            item.supplier_part_auxiliary_id = session.order_id.name
+        bill_to = cxml.Address(name="Buyer", street=["Hauptstrasse 5"], city="Berlin")
+        order = cxml.order_request_from_cart(cart, "PO-1111", bill_to)
+        (code, _text), _answer = self._post_order(
+            cxml.build_order_request(buyer_header(), order, deployment_mode="test")
+        )
+        self.assertEqual(code, 200)
+        sale = session.order_id
+        self.assertEqual(sale.state, "sale")
+        self.assertEqual(len(sale.order_line), 2)
+        self.assertEqual(sorted(sale.order_line.mapped("punchout_po_line_number")), [1, 2])
+        self.assertFalse(sale.activity_ids)
+
     def test_refused_order_can_be_retried(self):
         session, ((code, _text), _answer) = self._deviating_order("refuse", price="17.50")
         self.assertEqual(code, 400)
