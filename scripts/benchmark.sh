@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Benchmark: OCI punch-in and cart transfer against Odoo's own equivalents, measured in the same
-# run (ratios), plus SQL query counts per request from the server's access log.
+# Benchmark: OCI punch-in and cart transfer (scripts/benchmark_oci.py), and the cXML OrderRequest
+# to a confirmed order (scripts/benchmark_cxml.py), against Odoo's own equivalents measured in the
+# same run (ratios), plus SQL query counts per request from the server's access log.
 #
-#   scripts/benchmark.sh [--fresh] [--rounds N] [--warmup N] [--cycles N] [--json FILE]
+#   scripts/benchmark.sh [--oci | --cxml] [--fresh] [--rounds N] [--warmup N] [--cycles N]
+#                        [--in-process] [--json FILE]
 #
-# Uses the database oci_punchout_bench (created with oci_punchout and its demo data when missing,
-# or again with --fresh), starts Odoo on 127.0.0.1 (port 8269, or the next free one) for the run
-# only, and stops it at the end. The database is built again when the addon's files changed.
+# Runs both benchmarks, or only the one named (--oci, --cxml). --rounds and --warmup go to each
+# benchmark run (defaults: OCI 20 and 3, cXML 5 and 1); --cycles to the OCI one; --in-process
+# makes the cXML one also measure inside its own process. With both, --json FILE gets the OCI
+# results and FILE's name with .cxml before its extension the cXML ones.
+# Uses the database oci_punchout_bench (created with oci_punchout, sale_edi_ubl (Odoo's UBL order
+# import, the cXML benchmark's reference) and demo data when missing, or again with --fresh),
+# starts Odoo on 127.0.0.1 (port 8269, or the next free one) for the run only, and stops it at
+# the end. The database is built again when the addon's files changed.
 # Environment: BENCH_DB, BENCH_HTTP_PORT, PYTHON.
 set -euo pipefail
 # shellcheck source=scripts/common.sh
@@ -15,27 +22,68 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 DB="${BENCH_DB:-oci_punchout_bench}"
 PORT="${BENCH_HTTP_PORT:-8269}"
 FRESH=0
+RUN_OCI=1
+RUN_CXML=1
+JSON=""
 BENCH_ARGS=()
+OCI_ARGS=()
+CXML_ARGS=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --fresh) FRESH=1 ;;
-        --rounds | --warmup | --cycles | --json)
+        --oci) RUN_CXML=0 ;;
+        --cxml) RUN_OCI=0 ;;
+        --in-process) CXML_ARGS+=("$1") ;;
+        --rounds | --warmup)
             [ $# -ge 2 ] || die "$1 needs a value"
             BENCH_ARGS+=("$1" "$2")
             shift
             ;;
+        --cycles)
+            [ $# -ge 2 ] || die "$1 needs a value"
+            OCI_ARGS+=("$1" "$2")
+            shift
+            ;;
+        --json)
+            [ $# -ge 2 ] || die "$1 needs a value"
+            JSON="$2"
+            shift
+            ;;
         -h | --help)
-            sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *) die "unknown argument: $1 (see --help)" ;;
     esac
     shift
 done
+[ "$RUN_OCI" = 1 ] || [ "$RUN_CXML" = 1 ] || die "--oci and --cxml exclude each other."
+if [ -n "$JSON" ]; then
+    if [ "$RUN_OCI" = 1 ]; then
+        OCI_ARGS+=(--json "$JSON")
+        if [ "$RUN_CXML" = 1 ]; then
+            case "$JSON" in
+                *.json) CXML_ARGS+=(--json "${JSON%.json}.cxml.json") ;;
+                *) CXML_ARGS+=(--json "$JSON.cxml") ;;
+            esac
+        fi
+    else
+        CXML_ARGS+=(--json "$JSON")
+    fi
+fi
 
 find_odoo || exit 2
 ensure_postgres
 
+# sale_edi_ubl: Odoo's own UBL order import, the reference of the cXML benchmark (installed in
+# the benchmark database only; the addon does not depend on it).
+MODULES="oci_punchout,sale_edi_ubl"
+modules_installed() {
+    local count
+    count="$(psql -d "$DB" -tAc "select count(*) from ir_module_module where state='installed' \
+        and name = any(string_to_array('$MODULES', ','))" 2>/dev/null || true)"
+    [ "$count" = "$(awk -F, '{print NF}' <<<"$MODULES")" ]
+}
 module_installed() {
     psql -d "$DB" -tAc \
         "select 1 from ir_module_module where name='oci_punchout' and state='installed'" \
@@ -54,15 +102,17 @@ built_hash() {
     psql -d "$DB" -tAc "select value from ir_config_parameter where key='$HASH_KEY'" 2>/dev/null || true
 }
 
-if [ "$FRESH" = 1 ] || ! module_installed || [ "$(built_hash)" != "$ADDON_HASH" ]; then
-    if module_installed; then
+if [ "$FRESH" = 1 ] || ! modules_installed || [ "$(built_hash)" != "$ADDON_HASH" ]; then
+    if [ "$FRESH" != 1 ] && modules_installed; then
         echo "== The addon changed since $DB was built: building it again."
+    elif [ "$FRESH" != 1 ] && module_installed; then
+        echo "== $DB lacks one of $MODULES: building it again."
     fi
-    echo "== Creating database $DB with oci_punchout and demo data (about 2 minutes)..."
+    echo "== Creating database $DB with $MODULES and demo data (about 2 minutes)..."
     dropdb --if-exists "$DB"
-    "${ODOO_CMD[@]}" -d "$DB" --addons-path="$ADDONS_PATH" -i oci_punchout \
+    "${ODOO_CMD[@]}" -d "$DB" --addons-path="$ADDONS_PATH" -i "$MODULES" \
         --stop-after-init --log-level=warn --max-cron-threads=0
-    module_installed || die "oci_punchout is not installed in $DB after the install run."
+    modules_installed || die "$MODULES are not all installed in $DB after the install run."
     psql -q -d "$DB" -c "INSERT INTO ir_config_parameter (key, value) VALUES ('$HASH_KEY', '$ADDON_HASH')"
 fi
 
@@ -105,10 +155,19 @@ trap 'exit 130' INT TERM
 
 # Known password for the demo portal user (Odoo's own login is the baseline) and enough
 # published products for a 100-line cart: set up before the server starts, never measured.
-BENCH_PORTAL_PASSWORD="$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(18))')"
-export BENCH_PORTAL_PASSWORD
-echo "== Setting up $DB (portal user password, benchmark products)..."
-"$PYTHON" "$ROOT/scripts/benchmark_oci.py" --setup --db "$DB" --addons-path "$ADDONS_PATH"
+if [ "$RUN_OCI" = 1 ]; then
+    BENCH_PORTAL_PASSWORD="$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(18))')"
+    export BENCH_PORTAL_PASSWORD
+    echo "== Setting up $DB (portal user password, benchmark products)..."
+    "$PYTHON" "$ROOT/scripts/benchmark_oci.py" --setup --db "$DB" --addons-path "$ADDONS_PATH"
+fi
+# cXML: a known password for the internal sales user who uploads Odoo's UBL orders, products.
+if [ "$RUN_CXML" = 1 ]; then
+    BENCH_SALES_PASSWORD="$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(18))')"
+    export BENCH_SALES_PASSWORD
+    echo "== Setting up $DB for cXML (sales user password, benchmark products)..."
+    "$PYTHON" "$ROOT/scripts/benchmark_cxml.py" --setup --db "$DB" --addons-path "$ADDONS_PATH"
+fi
 
 echo "== Starting Odoo on http://127.0.0.1:$PORT (log: $LOG)"
 "${ODOO_CMD[@]}" -d "$DB" --db-filter="^$DB\$" --addons-path="$ADDONS_PATH" \
@@ -130,5 +189,14 @@ if [ "$ready" != 1 ]; then
     die "Odoo did not answer on port $PORT."
 fi
 
-"$PYTHON" "$ROOT/scripts/benchmark_oci.py" --url "http://127.0.0.1:$PORT" --db "$DB" \
-    --log "$LOG" "${BENCH_ARGS[@]}"
+status=0
+if [ "$RUN_OCI" = 1 ]; then
+    "$PYTHON" "$ROOT/scripts/benchmark_oci.py" --url "http://127.0.0.1:$PORT" --db "$DB" \
+        --log "$LOG" "${BENCH_ARGS[@]}" "${OCI_ARGS[@]}" || status=$?
+fi
+if [ "$RUN_CXML" = 1 ]; then
+    "$PYTHON" "$ROOT/scripts/benchmark_cxml.py" --url "http://127.0.0.1:$PORT" --db "$DB" \
+        --log "$LOG" --addons-path "$ADDONS_PATH" "${BENCH_ARGS[@]}" "${CXML_ARGS[@]}" \
+        || status=$?
+fi
+exit "$status"
