@@ -24,7 +24,6 @@ def _parser():
         huge_tree=False,
         remove_comments=True,
         remove_pis=True,
-        collect_ids=False,
     )
 
 
