@@ -272,8 +272,10 @@ class PunchoutOrderMatcher(models.AbstractModel):
         # No line reference (a PO naming only our quotation, or a PDF): the same product.
         if item.supplier_part_id:
             line = candidates.filtered(
-                lambda line: item.supplier_part_id
-                in (line.product_id.default_code, str(line.product_id.id))
+                lambda line: (
+                    item.supplier_part_id
+                    in (line.product_id.default_code, str(line.product_id.id))
+                )
             )
             if line:
                 return line[:1]
