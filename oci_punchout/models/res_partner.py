@@ -4,7 +4,7 @@ from odoo import models
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    def _compute_last_website_so_id(self):
+    def _compute_last_website_so_id(self):  # pylint: disable=missing-return
         """A punchout cart belongs to its punch-in: a normal login never reopens it."""
         super()._compute_last_website_so_id()
         for partner in self.filtered(lambda p: p.last_website_so_id.punchout_session_id):
