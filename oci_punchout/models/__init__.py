@@ -2,7 +2,9 @@ from . import ir_http
 from . import punchout_connection
 from . import punchout_connection_cxml
 from . import punchout_connection_oci
+from . import punchout_connection_mail
 from . import punchout_message
+from . import punchout_message_mail
 from . import punchout_order_matcher
 from . import punchout_session
 from . import punchout_unit_code

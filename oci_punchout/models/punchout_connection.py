@@ -406,6 +406,59 @@ class PunchoutConnection(models.Model):
         )
         return response.status_code, response.content
 
+    def _punchout_receive_order(
+        self, purchase_order, message, document_id=None, attachments=(), quotation=None
+    ):
+        """Apply a buyer's purchase order (any channel) through the matcher, link it to its
+        ``message``, attach the source documents to the order and queue the confirmations.
+
+        :param attachments: [(file name, bytes, mimetype)] kept on the sale order
+        :returns: (sale order, notes for a salesperson)
+        :raises PunchoutProtocolError: refused (duplicate, unknown order, deviations...)
+        """
+        self.ensure_one()
+        order, notes = self.env["punchout.order.matcher"]._process(
+            self, purchase_order, payload_id=document_id, quotation=quotation
+        )
+        message.order_id = order
+        if order.punchout_session_id:
+            message.session_id = order.punchout_session_id
+        for name, content, mimetype in attachments:
+            self.env["ir.attachment"].sudo().create(
+                {
+                    "name": name,
+                    "raw": content,
+                    "mimetype": mimetype,
+                    "res_model": "sale.order",
+                    "res_id": order.id,
+                }
+            )
+        if purchase_order.order_type == "new":
+            self._cxml_queue_confirmation(order, purchase_order)
+            self._mail_send_confirmation(order)
+        return order, notes
+
+    def _mail_send_confirmation(self, order):
+        """Odoo's order confirmation mail, with its PDF, to the address this connection names
+        (queued: the mail queue sends it after this transaction)."""
+        self.ensure_one()
+        if not self.order_confirmation_email or order.state != "sale":
+            return self.env["mail.mail"]
+        template = self.env.ref("sale.mail_template_sale_confirmation", raise_if_not_found=False)
+        if not template:
+            return self.env["mail.mail"]
+        mail_id = template.sudo().send_mail(
+            order.id,
+            email_values={"email_to": self.order_confirmation_email, "recipient_ids": []},
+            email_layout_xmlid="mail.mail_notification_layout_with_responsible_signature",
+        )
+        order.message_post(
+            body=self.env._(
+                "Order confirmation e-mailed to %(email)s.", email=self.order_confirmation_email
+            )
+        )
+        return self.env["mail.mail"].sudo().browse(mail_id)
+
     @api.model
     def _cron_expire(self):
         """Expire idle punch-in sessions and cancel transferred quotations past validity."""

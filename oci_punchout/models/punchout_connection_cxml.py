@@ -301,25 +301,9 @@ class PunchoutConnection(models.Model):
         # Taking the key may wait for a concurrent copy of this document, then fail: the
         # caller answers with that copy's response.
         self.env.flush_all()
-        purchase_order = envelope.request
-        order, notes = self.env["punchout.order.matcher"]._process(
-            self, purchase_order, payload_id=envelope.payload_id
+        order, notes = self._punchout_receive_order(
+            envelope.request, message, envelope.payload_id, attachments
         )
-        message.order_id = order
-        if order.punchout_session_id:
-            message.session_id = order.punchout_session_id
-        for name, content, mimetype in attachments:
-            self.env["ir.attachment"].sudo().create(
-                {
-                    "name": name,
-                    "raw": content,
-                    "mimetype": mimetype,
-                    "res_model": "sale.order",
-                    "res_id": order.id,
-                }
-            )
-        if purchase_order.order_type == "new":
-            self._cxml_queue_confirmation(order, purchase_order)
         text = self.env._("Order %(order)s confirmed.", order=order.name)
         if notes:
             text += " " + self.env._("%(count)s point(s) to review.", count=len(notes))

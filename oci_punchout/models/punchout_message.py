@@ -31,6 +31,7 @@ CXML_KINDS = {
 class PunchoutMessage(models.Model):
     _name = "punchout.message"
     _description = "Punchout Message"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "id desc"
     _rec_name = "display_name"
 
@@ -38,7 +39,9 @@ class PunchoutMessage(models.Model):
         [("in", "Inbound"), ("out", "Outbound")], required=True, readonly=True
     )
     protocol = fields.Selection(
-        [("oci", "SAP OCI"), ("cxml", "cXML"), ("mail", "E-mail")], required=True, readonly=True
+        [("oci", "SAP OCI"), ("cxml", "cXML"), ("mail", "E-mail"), ("file", "File")],
+        required=True,
+        readonly=True,
     )
     kind = fields.Selection(
         [
@@ -55,6 +58,9 @@ class PunchoutMessage(models.Model):
             ("cxml_cancel", "cXML cancel"),
             ("cxml_order", "cXML order"),
             ("cxml_confirmation", "cXML confirmation"),
+            ("order_mail", "Order e-mail"),
+            ("order_mail_attachment", "Order e-mail attachment"),
+            ("order_upload", "Uploaded purchase order"),
         ],
         required=True,
         readonly=True,
@@ -72,6 +78,15 @@ class PunchoutMessage(models.Model):
         "punchout.session", readonly=True, index=True, ondelete="set null"
     )
     order_id = fields.Many2one("sale.order", readonly=True, index=True, ondelete="set null")
+    parent_id = fields.Many2one(
+        "punchout.message",
+        string="Received With",
+        readonly=True,
+        index=True,
+        ondelete="cascade",
+        help="The e-mail this attachment came with.",
+    )
+    child_ids = fields.One2many("punchout.message", "parent_id", string="Attachments")
     state = fields.Selection(
         [("received", "Received"), ("pending", "To send"), ("done", "Done"), ("error", "Error")],
         required=True,
@@ -114,14 +129,18 @@ class PunchoutMessage(models.Model):
         connection = values.get("connection_id")
         if connection and not values.get("company_id"):
             values["company_id"] = self.env["punchout.connection"].browse(connection).company_id.id
-        return self.sudo().create(
-            {
-                "kind": kind,
-                "direction": direction,
-                "protocol": protocol,
-                "payload": self._format_payload(payload),
-                **values,
-            }
+        return (
+            self.sudo()
+            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True)
+            .create(
+                {
+                    "kind": kind,
+                    "direction": direction,
+                    "protocol": protocol,
+                    "payload": self._format_payload(payload),
+                    **values,
+                }
+            )
         )
 
     @api.model

@@ -21,21 +21,24 @@ class PunchoutOrderMatcher(models.AbstractModel):
     _description = "Punchout Purchase Order Matching"
 
     @api.model
-    def _process(self, connection, purchase_order, payload_id=None):
-        """Apply ``purchase_order`` (new, update or delete). Returns (sale order, summary)."""
+    def _process(self, connection, purchase_order, payload_id=None, quotation=None):
+        """Apply ``purchase_order`` (new, update or delete). Returns (sale order, summary).
+
+        ``quotation``: the quotation a new purchase order is for, when a person said so (a PO
+        file uploaded on that quotation); otherwise it is looked for."""
         if not purchase_order.order_id:
             raise MalformedDocument(self.env._("The purchase order has no number."))
         if purchase_order.order_type == "update":
             return self._update(connection, purchase_order, payload_id)
         if purchase_order.order_type == "delete":
             return self._delete(connection, purchase_order, payload_id)
-        return self._create(connection, purchase_order, payload_id)
+        return self._create(connection, purchase_order, payload_id, quotation)
 
     # ------------------------------------------------------------------
     # new / update / delete
     # ------------------------------------------------------------------
 
-    def _create(self, connection, purchase_order, payload_id):
+    def _create(self, connection, purchase_order, payload_id, quotation=None):
         existing = self._find_ordered(connection, purchase_order.order_id)
         if existing:
             raise Conflict(
@@ -46,7 +49,7 @@ class PunchoutOrderMatcher(models.AbstractModel):
                 )
             )
         notes = []
-        quotation = self._find_quotation(connection, purchase_order)
+        quotation = quotation or self._find_quotation(connection, purchase_order)
         if quotation:
             order = quotation
         else:
@@ -481,7 +484,7 @@ class PunchoutOrderMatcher(models.AbstractModel):
         """Flag the order for a salesperson when something needs a person."""
         if not notes and not force_activity:
             return
-        user = order.user_id or order.punchout_connection_id.salesperson_id or self.env.user
+        user = order.punchout_connection_id._punchout_responsible(order)
         order.activity_schedule(
             "mail.mail_activity_data_todo",
             summary=self.env._("Review purchase order %(po)s", po=purchase_order.order_id),

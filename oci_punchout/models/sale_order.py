@@ -1,5 +1,8 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+
+from ..protocol import orders
+from ..protocol.errors import PunchoutProtocolError
 
 
 class SaleOrder(models.Model):
@@ -92,3 +95,129 @@ class SaleOrder(models.Model):
         )
         action["domain"] = [("order_id", "=", self.id)]
         return action
+
+    # ------------------------------------------------------------------
+    # Purchase order files uploaded by a salesperson (Odoo's own upload)
+    # ------------------------------------------------------------------
+
+    def _get_order_edi_decoder(self, file_data):
+        """Our order formats (cXML, openTRANS, IDoc ORDERS05; UBL when sale_edi_ubl does not
+        take it or when it names our quotations) go through the punchout matcher."""
+        decoder = super()._get_order_edi_decoder(file_data)
+        document = self._punchout_read_file(file_data)
+        if not document:
+            return decoder
+        if document.format == "ubl" and decoder and not _names_our_quotation(document):
+            return decoder
+        return _punchout_order_decoder
+
+    @api.model
+    def _punchout_read_file(self, file_data):
+        if file_data.get("type") != "xml":
+            return None
+        try:
+            return orders.read_order(file_data["content"])
+        except PunchoutProtocolError:
+            return None
+
+    @api.model
+    def _create_order_from_attachment(self, attachment_ids):
+        """Uploaded purchase orders of our formats become the quotation they order (or a new
+        one, through the matcher) instead of a blank order; other files as Odoo does."""
+        attachments = self.env["ir.attachment"].browse(attachment_ids)
+        result = self.browse()
+        others = attachments.browse()
+        for attachment in attachments:
+            file_data = attachment._unwrap_edi_attachments()[:1]
+            document = file_data and self._punchout_read_file(file_data[0])
+            if not document or (
+                document.format == "ubl"
+                and super()._get_order_edi_decoder(file_data[0])
+                and not _names_our_quotation(document)
+            ):
+                others |= attachment
+                continue
+            order = self._punchout_apply_file(document, attachment)
+            attachment.write({"res_model": self._name, "res_id": order.id})
+            order.message_post(attachment_ids=attachment.ids)
+            result |= order
+        if others:
+            result |= super()._create_order_from_attachment(others.ids)
+        return result
+
+    def _punchout_apply_file(self, document, attachment, quotation=None):
+        """Apply an uploaded purchase order through the matcher; ``quotation``: the order it
+        was uploaded on. Returns the sale order."""
+        purchase_order = document.order
+        connection = (
+            quotation.punchout_connection_id if quotation else self.env["punchout.connection"]
+        ) or self._punchout_file_connection(document, quotation)
+        if not connection:
+            raise UserError(
+                self.env._(
+                    "%(name)s is a purchase order, but no punchout connection fits it: neither "
+                    "the quotation it names nor its customer has one.",
+                    name=attachment.name,
+                )
+            )
+        message = self.env["punchout.message"]._log(
+            "order_upload",
+            "in",
+            "file",
+            attachment.raw,
+            connection_id=connection.id,
+        )
+        existing = self.env["punchout.order.matcher"]._find_ordered(
+            connection, purchase_order.order_id
+        )
+        if existing and purchase_order.order_type == "new":
+            raise UserError(
+                self.env._(
+                    "Purchase order %(po)s was already received: it is our order %(order)s.",
+                    po=purchase_order.order_id,
+                    order=existing.name,
+                )
+            )
+        try:
+            order, _notes = connection._punchout_receive_order(
+                purchase_order, message, document.document_id or None, quotation=quotation
+            )
+        except PunchoutProtocolError as exc:
+            raise UserError(exc.message) from None
+        message._set_done(http_status=0)
+        return order
+
+    def _punchout_file_connection(self, document, quotation=None):
+        """The connection of an uploaded purchase order: its quotation's, its cXML sender's,
+        else the only one of the order's customer."""
+        Connection = self.env["punchout.connection"].sudo()
+        names = {
+            self.env["punchout.order.matcher"]._split_reference(item.supplier_part_auxiliary_id)[0]
+            for item in document.order.items
+        } - {""}
+        if names:
+            connection = (
+                self.sudo()
+                .search([("name", "in", list(names)), ("punchout_connection_id", "!=", False)])
+                .punchout_connection_id
+            )
+            if len(connection) == 1:
+                return connection
+        partner = (quotation or self).partner_id.commercial_partner_id
+        if partner:
+            connection = Connection.search([("partner_id", "child_of", partner.id)])
+            if len(connection) == 1:
+                return connection
+        return Connection
+
+
+def _names_our_quotation(document):
+    return any(item.supplier_part_auxiliary_id for item in document.order.items)
+
+
+def _punchout_order_decoder(order, file_data):
+    """Decoder for ``sale.order._extend_with_attachments``: the order the file was uploaded on is
+    the quotation it orders."""
+    document = order._punchout_read_file(file_data)
+    order._punchout_apply_file(document, file_data["attachment"], quotation=order)
+    return True

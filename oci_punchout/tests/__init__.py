@@ -7,3 +7,4 @@ from . import test_security
 from . import test_simulator
 from . import test_simulator_cxml
 from . import test_ui
+from . import test_order_mail
