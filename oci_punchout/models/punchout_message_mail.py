@@ -7,6 +7,7 @@ import psycopg2
 from markupsafe import Markup
 
 from odoo import api, models
+from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 from odoo.tools.mimetypes import guess_mimetype
 from odoo.tools.pdf import OdooPdfFileReader
@@ -27,6 +28,8 @@ class PunchoutMessage(models.Model):
     is read; then each attachment is read and applied in a savepoint of its own."""
 
     _inherit = "punchout.message"
+    # Whoever may read the exchange log may comment on it and act on its activities.
+    _mail_post_access = "read"
 
     # ------------------------------------------------------------------
     # Mail gateway
@@ -128,6 +131,11 @@ class PunchoutMessage(models.Model):
             return
         for attachment_message in self.child_ids.sorted("id"):
             attachment_message._mail_process_attachment(connection, responsible)
+        self._mail_update_state(responsible)
+
+    def _mail_update_state(self, responsible):
+        """The mail's state from its attachments': done when one became an order."""
+        self.ensure_one()
         ordered = self.child_ids.filtered(lambda m: m.state == "done" and m.order_id)
         failed = self.child_ids.filtered(lambda m: m.state == "error")
         if ordered:
@@ -149,6 +157,53 @@ class PunchoutMessage(models.Model):
                 self.env._("None of the attachments is a purchase order (XML or PDF)."),
                 responsible,
             )
+
+    def action_retry(self):
+        """Read failed order mails and attachments again (after fixing the cause: the sender's
+        address on a connection, a product, the PO number pattern...)."""
+        mail_messages = self.filtered(lambda m: m.kind in ("order_mail", "order_mail_attachment"))
+        mails = mail_messages.filtered(lambda m: m.kind == "order_mail" and m.state == "error")
+        attachments = (mail_messages - mails).filtered(
+            lambda m: m.state in ("received", "error")
+        ) | mails.child_ids.filtered(lambda m: m.state in ("received", "error"))
+        others = self - mail_messages
+        if others or not (mails or attachments):
+            # The other kinds as before; nothing to retry at all raises there.
+            super(PunchoutMessage, others).action_retry()
+        Connection = self.env["punchout.connection"].sudo()
+        for mail in mails | attachments.parent_id:
+            connection = mail.connection_id or Connection._mail_find_by_sender(
+                mail._mail_header("From")
+            )
+            if not connection:
+                raise UserError(
+                    self.env._(
+                        "The sender of %(mail)s is still unknown: add the address to a "
+                        "connection's purchasing system e-mail first.",
+                        mail=mail.display_name,
+                    )
+                )
+            if not mail.connection_id:
+                (mail | mail.child_ids).sudo().write(
+                    {"connection_id": connection.id, "company_id": connection.company_id.id}
+                )
+            responsible = connection._punchout_responsible()
+            for attachment_message in (attachments & mail.child_ids).sorted("id"):
+                attachment_message.activity_ids.sudo().unlink()
+                attachment_message._mail_process_attachment(connection, responsible)
+            if mail.child_ids:
+                mail.activity_ids.sudo().unlink()
+                mail._mail_update_state(responsible)
+        return True
+
+    def _mail_header(self, name):
+        """A header of an order mail as stored in its payload ('From: ...')."""
+        self.ensure_one()
+        for line in (self.payload or "").split("\n\n", 1)[0].splitlines():
+            key, _sep, value = line.partition(": ")
+            if key == name:
+                return value
+        return ""
 
     def _mail_fail(self, reason, responsible):
         self._set_error(reason, http_status=0)

@@ -331,7 +331,7 @@ class TestOrderMailXml(OrderMailCommon):
             " ".join(self.quotation.message_ids.mapped("body")),
         )
 
-    def test_same_cxml_payload_id_as_the_http_order(self):
+    def test_same_cxml_payload_id_in_a_second_mail(self):
         document = cxml_order(
             "PO-7013", self.ordered_lines(), payload_id="same@buyer", currency=self.currency.name
         )
@@ -587,3 +587,50 @@ class TestOrderUploadAndConfirmation(OrderMailCommon):
         )
         self.assertEqual(orders, self.quotation)
         self.assertRecordValues(self.quotation, [{"state": "sale", "client_order_ref": "PO-7305"}])
+
+
+@tagged("post_install", "-at_install")
+class TestOrderMailRetry(OrderMailCommon):
+    def test_retry_after_the_sender_is_known(self):
+        document = ubl_order(
+            "PO-7401", self.quotation.name, self.ordered_lines(), currency=self.currency.name
+        )
+        mail = self.receive(
+            [("o.xml", document, "text/xml")], to=self.shared_inbox, sender="new@buyer2.example"
+        )
+        self.assertEqual(mail.state, "error")
+        with self.assertRaisesRegex(UserError, "still unknown"):
+            mail.action_retry()
+        self.connection.order_mail_senders = f"{SAP_SENDER}, new@buyer2.example"
+        mail.action_retry()
+        self.assertRecordValues(
+            mail, [{"state": "done", "connection_id": self.connection.id, "error": False}]
+        )
+        self.assertFalse(mail.activity_ids)
+        self.assertRecordValues(self.quotation, [{"state": "sale", "client_order_ref": "PO-7401"}])
+
+    def test_retry_an_attachment_after_raising_the_size_limit(self):
+        parameters = self.env["ir.config_parameter"]
+        parameters.set_param("oci_punchout.order_mail_max_bytes", "500")
+        document = idoc_orders05(
+            "4500007402", self.quotation.name, self.ordered_lines(), currency=self.currency.name
+        )
+        mail = self.receive([("idoc.xml", document, "text/xml")])
+        attachment = mail.child_ids
+        self.assertEqual(attachment.state, "error")
+        parameters.set_param("oci_punchout.order_mail_max_bytes", str(10 * 1024 * 1024))
+        attachment.action_retry()
+        self.assertEqual(attachment.state, "done")
+        self.assertFalse(attachment.activity_ids)
+        self.assertEqual(mail.state, "done")
+        self.assertEqual(self.quotation.client_order_ref, "4500007402")
+
+    def test_salesperson_reads_the_log_and_acts_on_its_activity(self):
+        mail = self.receive(body="No attachment here")
+        activity = mail.activity_ids
+        self.assertEqual(activity.user_id, self.salesperson)
+        mail_as_salesperson = mail.with_user(self.salesperson)
+        self.assertIn("no attachment", mail_as_salesperson.error)
+        mail_as_salesperson.message_post(body="Called the buyer: they will send the PDF.")
+        activity.with_user(self.salesperson).action_feedback(feedback="Asked for the PDF")
+        self.assertFalse(mail.activity_ids)
