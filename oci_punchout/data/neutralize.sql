@@ -5,6 +5,7 @@ UPDATE punchout_connection
        cxml_shared_secret_hash = NULL,
        cxml_outbound_secret = NULL,
        cxml_confirmation_url = NULL,
+       order_confirmation_email = NULL,
        test_mode = TRUE;
 UPDATE punchout_session
    SET start_token_hash = NULL;

@@ -7,7 +7,9 @@ from .common import PunchoutCommon
 @tagged("post_install", "-at_install")
 class TestNeutralize(PunchoutCommon):
     def test_database_copy_forgets_secrets_and_stops_sending(self):
-        self.connection.write({"test_mode": False})
+        self.connection.write(
+            {"test_mode": False, "order_confirmation_email": "purchasing@buyer.example"}
+        )
         session, _token = self.connection._open_session("oci", self.buyer_user)
         pending = self.env["punchout.message"]._log(
             "cxml_confirmation", "out", "cxml", "<cXML/>", state="pending"
@@ -19,5 +21,6 @@ class TestNeutralize(PunchoutCommon):
         connection = self.connection.sudo()
         self.assertFalse(connection.oci_password_hash)
         self.assertTrue(connection.test_mode)
+        self.assertFalse(connection.order_confirmation_email)
         self.assertFalse(session.sudo().start_token_hash)
         self.assertEqual(pending.state, "error")
