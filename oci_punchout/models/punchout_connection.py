@@ -433,7 +433,7 @@ class PunchoutConnection(models.Model):
                     "res_id": order.id,
                 }
             )
-        if purchase_order.order_type == "new":
+        if purchase_order.order_type == "new" and order.state == "sale":
             self._cxml_queue_confirmation(order, purchase_order)
             self._mail_send_confirmation(order)
         return order, notes

@@ -403,7 +403,9 @@ class PunchoutMessage(models.Model):
             existing = Matcher._find_ordered(connection, purchase_order.order_id)
             if existing:
                 return self._mail_already_ordered(existing, purchase_order, attachment)
-        order, _notes = connection._punchout_receive_order(
+        order, _notes = connection.with_context(
+            punchout_review_instead_of_refusal=True
+        )._punchout_receive_order(
             purchase_order,
             self,
             document.document_id or None,

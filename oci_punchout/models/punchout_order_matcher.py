@@ -48,18 +48,30 @@ class PunchoutOrderMatcher(models.AbstractModel):
                     order=existing.name,
                 )
             )
+        # Channels without anyone to answer (e-mail, upload) never refuse: what needs a person
+        # stays a quotation for the salesperson to review.
+        review = self.env.context.get("punchout_review_instead_of_refusal")
         notes = []
+        refused = [] if review else None
         quotation = quotation or self._find_quotation(connection, purchase_order)
         if quotation:
             order = quotation
         else:
             order = self._new_order(connection, purchase_order)
             notes.append(
-                self.env._("No punchout quotation matches this purchase order: a new order.")
+                self.env._(
+                    "No punchout quotation matches this purchase order: a new quotation, to "
+                    "review and confirm."
+                )
+                if review
+                else self.env._("No punchout quotation matches this purchase order: a new order.")
             )
-        notes += self._apply_lines(connection, order, purchase_order, new=True)
+        notes += self._apply_lines(connection, order, purchase_order, new=True, refused=refused)
         self._apply_header(connection, order, purchase_order, payload_id)
-        if order.state in ("draft", "sent"):
+        hold = review and (not quotation or refused)
+        if refused:
+            notes += refused
+        if order.state in ("draft", "sent") and not hold:
             order.action_confirm()
         if order.punchout_session_id:
             order.punchout_session_id.state = "ordered"
@@ -204,8 +216,10 @@ class PunchoutOrderMatcher(models.AbstractModel):
     # lines
     # ------------------------------------------------------------------
 
-    def _apply_lines(self, connection, order, purchase_order, new):
-        """Match the PO lines to the order lines; returns what a salesperson must review."""
+    def _apply_lines(self, connection, order, purchase_order, new, refused=None):
+        """Match the PO lines to the order lines; returns what a salesperson must review.
+
+        ``refused``: a list to collect deviations the policy refuses, instead of raising."""
         notes = []
         deviations = []
         Line = self.env["sale.order.line"].sudo()
@@ -232,7 +246,12 @@ class PunchoutOrderMatcher(models.AbstractModel):
             )
         if deviations:
             policy = connection.order_deviation_policy
-            if policy == "refuse":
+            if policy == "refuse" and refused is not None:
+                refused += [
+                    self.env._("Not confirmed, beyond the deviation policy: %(text)s", text=text)
+                    for _line, _values, text in deviations
+                ]
+            elif policy == "refuse":
                 raise PunchoutProtocolError(
                     self.env._(
                         "The purchase order differs from our quotation: %(details)s",
@@ -244,7 +263,7 @@ class PunchoutOrderMatcher(models.AbstractModel):
                     line.write(values)
                     notes_text = self.env._("Accepted the buyer's value: %(text)s", text=text)
                     order.message_post(body=notes_text)
-                else:
+                elif policy != "refuse":
                     notes.append(text)
         unordered = product_lines - matched
         if unordered:

@@ -179,7 +179,9 @@ class SaleOrder(models.Model):
                 )
             )
         try:
-            order, _notes = connection._punchout_receive_order(
+            order, _notes = connection.with_context(
+                punchout_review_instead_of_refusal=True
+            )._punchout_receive_order(
                 purchase_order, message, document.document_id or None, quotation=quotation
             )
         except PunchoutProtocolError as exc:

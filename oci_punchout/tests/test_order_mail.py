@@ -241,7 +241,7 @@ class TestOrderMailXml(OrderMailCommon):
         order = mail.order_id
         self.assertNotEqual(order, self.quotation)
         self.assertEqual(self.quotation.state, "sent", "never guess between two quotations")
-        self.assertEqual(order.client_order_ref, "PO-7009")
+        self.assertRecordValues(order, [{"state": "draft", "client_order_ref": "PO-7009"}])
         self.assertEqual(
             sorted(
                 (line.product_id.default_code, line.product_uom_qty) for line in order.order_line
@@ -271,6 +271,28 @@ class TestOrderMailXml(OrderMailCommon):
         self.assertEqual(mail.order_id, self.quotation)
         self.assertEqual(self.pen_line.price_unit, 18.0, "policy 'flag' keeps our price")
         self.assert_activity(self.quotation, self.salesperson, "unit price 15.0 ordered")
+
+    def test_deviation_refused_by_policy_stays_a_quotation_to_review(self):
+        self.connection.order_deviation_policy = "refuse"
+        lines = self.ordered_lines()
+        lines[0] = (self.paper_line, "PAP-A4-80", 5, 81.25)
+        document = ubl_order("PO-7014", self.quotation.name, lines, currency=self.currency.name)
+        mail = self.receive([("po.xml", document, "text/xml")])
+        self.assertEqual(mail.order_id, self.quotation)
+        self.assertRecordValues(
+            self.quotation,
+            [{"state": "sent", "client_order_ref": "PO-7014", "punchout_po_number": "PO-7014"}],
+        )
+        self.assertEqual(self.paper_line.product_uom_qty, 3.0)
+        self.assert_activity(
+            self.quotation, self.salesperson, "Not confirmed, beyond the deviation policy"
+        )
+        self.assertIn(
+            "po.xml",
+            self.env["ir.attachment"]
+            .search([("res_model", "=", "sale.order"), ("res_id", "=", self.quotation.id)])
+            .mapped("name"),
+        )
 
     def test_same_mail_twice_is_processed_once(self):
         raw_args = {
