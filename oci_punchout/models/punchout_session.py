@@ -175,6 +175,17 @@ class PunchoutSession(models.Model):
         self.order_id = order
         return order
 
+    def _check_open(self):
+        if self.state != "open":
+            states = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                self.env._(
+                    "This punchout session can no longer return its cart: its status is "
+                    "%(status)s.",
+                    status=states[self.state],
+                )
+            )
+
     def _is_usable_by(self, user):
         self.ensure_one()
         return self.state == "open" and self.user_id == user
@@ -198,8 +209,7 @@ class PunchoutSession(models.Model):
         The cart becomes a quotation sent to the buyer, valid for the connection's validity.
         """
         self.ensure_one()
-        if self.state != "open":
-            raise UserError(self.env._("This punchout session is %(state)s.", state=self.state))
+        self._check_open()
         connection = self.connection_id
         order = self.order_id.sudo()
         lines = order.order_line.filtered(lambda line: not line.display_type and line.product_id)
@@ -213,8 +223,7 @@ class PunchoutSession(models.Model):
     def _oci_cancel(self):
         """Return an empty cart: how OCI says the user cancelled."""
         self.ensure_one()
-        if self.state != "open":
-            raise UserError(self.env._("This punchout session is %(state)s.", state=self.state))
+        self._check_open()
         page = self._oci_render([])
         self.order_id.sudo()._action_cancel()
         self.write({"state": "cancelled"})
@@ -282,8 +291,7 @@ class PunchoutSession(models.Model):
 
     def _cxml_transfer(self):
         self.ensure_one()
-        if self.state != "open":
-            raise UserError(self.env._("This punchout session is %(state)s.", state=self.state))
+        self._check_open()
         document = self._cxml_cart_message()
         page = self._cxml_render(document)
         if self.operation != "inspect":
@@ -295,8 +303,7 @@ class PunchoutSession(models.Model):
 
     def _cxml_cancel(self):
         self.ensure_one()
-        if self.state != "open":
-            raise UserError(self.env._("This punchout session is %(state)s.", state=self.state))
+        self._check_open()
         document = self._cxml_cart_message(empty=True)
         page = self._cxml_render(document)
         self.order_id.sudo()._action_cancel()

@@ -1,4 +1,4 @@
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from ..protocol.errors import AuthenticationFailed, InvalidReturnUrl
@@ -156,3 +156,14 @@ class TestPunchoutConnection(PunchoutCommon):
 
     def test_catalogue_url(self):
         self.assertTrue(self.connection.catalogue_url.endswith("/punchout/oci/buyer-sap"))
+
+    def test_a_returned_cart_cannot_be_returned_again(self):
+        session, _token = self.connection._open_session("oci", self.buyer_user)
+        session.return_url = "https://srm.buyer.example/sap/hook"
+        _page, fields_pairs = session._transfer()
+        self.assertEqual(session.state, "transferred")
+        self.assertEqual(fields_pairs, [])
+        for method in (session._transfer, session._cancel):
+            with self.subTest(method=method.__name__), self.assertRaises(UserError) as refusal:
+                method()
+            self.assertIn("Transferred", str(refusal.exception))
