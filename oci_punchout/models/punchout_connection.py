@@ -147,7 +147,7 @@ class PunchoutConnection(models.Model):
     session_count = fields.Integer(compute="_compute_counts")
     message_log_count = fields.Integer(compute="_compute_counts")
     order_count = fields.Integer(compute="_compute_counts")
-    catalogue_url = fields.Char(compute="_compute_catalogue_url")
+    catalogue_url = fields.Char(string="Catalogue URL", compute="_compute_catalogue_url")
 
     _sql_constraints = [
         ("code_unique", "unique(code)", "The connection code must be unique."),

@@ -35,7 +35,9 @@ class PunchoutConnection(models.Model):
         string="Our Identity",
         help="Our identity in the buyer's network: the To of its requests, the From of ours.",
     )
-    cxml_shared_secret_hash = fields.Char(copy=False, groups="base.group_system")
+    cxml_shared_secret_hash = fields.Char(
+        string="Shared Secret Hash", copy=False, groups="base.group_system"
+    )
     cxml_shared_secret = fields.Char(
         string="Shared Secret",
         compute="_compute_cxml_shared_secret",
@@ -43,7 +45,9 @@ class PunchoutConnection(models.Model):
         groups="base.group_system",
         help="The secret the buyer's system sends; stored hashed: type a new one to replace it.",
     )
-    cxml_shared_secret_set = fields.Boolean(compute="_compute_cxml_shared_secret")
+    cxml_shared_secret_set = fields.Boolean(
+        string="Shared Secret Set", compute="_compute_cxml_shared_secret"
+    )
     cxml_outbound_secret = fields.Char(
         string="Secret for Our Documents",
         copy=False,
@@ -133,10 +137,14 @@ class PunchoutConnection(models.Model):
         if not connection:
             raise Forbidden(
                 self.env._(
-                    "This %(mode)s document was sent to a %(other)s connection: check the "
-                    "deploymentMode and the catalogue URL.",
+                    "A document with deploymentMode %(mode)s was sent to the buyer's "
+                    "%(connection_kind)s connection: check the deploymentMode.",
                     mode=envelope.deployment_mode,
-                    other="test" if connections[0].test_mode else "production",
+                    connection_kind=(
+                        self.env._("test")
+                        if connections[0].test_mode
+                        else self.env._("production")
+                    ),
                 )
             )
         if not connection.active:

@@ -20,7 +20,7 @@ class PunchoutConnection(models.Model):
     oci_username_param = fields.Char(string="User Name Parameter", default="USERNAME")
     oci_password_param = fields.Char(string="Password Parameter", default="PASSWORD")
     oci_username = fields.Char(string="User Name", tracking=True, groups="base.group_system")
-    oci_password_hash = fields.Char(copy=False, groups="base.group_system")
+    oci_password_hash = fields.Char(string="Password Hash", copy=False, groups="base.group_system")
     oci_password = fields.Char(
         string="Password",
         compute="_compute_oci_password",
@@ -28,7 +28,7 @@ class PunchoutConnection(models.Model):
         groups="base.group_system",
         help="Stored hashed: type a new one to replace it.",
     )
-    oci_password_set = fields.Boolean(compute="_compute_oci_password")
+    oci_password_set = fields.Boolean(string="Password Set", compute="_compute_oci_password")
     oci_end_user_param = fields.Char(
         string="End-User Parameter",
         help="Name of a punch-in parameter carrying the end user's e-mail address "

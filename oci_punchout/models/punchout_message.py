@@ -96,7 +96,9 @@ class PunchoutMessage(models.Model):
     )
     payload = fields.Text(readonly=True, help="The document, secrets redacted.")
     response_payload = fields.Text(
-        string="Answer", readonly=True, help="What we answered (inbound) or were answered."
+        string="Answer",
+        readonly=True,
+        help="Inbound: what we answered. Outbound: what the buyer's system answered.",
     )
     attempt_count = fields.Integer(readonly=True, help="Sending attempts of an outbound document.")
     next_attempt_at = fields.Datetime(readonly=True)
@@ -269,7 +271,9 @@ class PunchoutMessage(models.Model):
             )
             return original.response_payload.encode()
         response = cxml.build_response(
-            409, "Conflict", self.env._("This purchase order is being or was already processed.")
+            409,
+            "Conflict",
+            self.env._("This purchase order is already being processed, or was processed before."),
         )
         self._set_error(
             "Duplicate purchase order (same payloadID or order number).",

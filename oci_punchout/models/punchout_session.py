@@ -58,11 +58,11 @@ class PunchoutSession(models.Model):
         tracking=True,
         index=True,
     )
-    return_url = fields.Char(readonly=True)
+    return_url = fields.Char(string="Return URL", readonly=True)
     return_target = fields.Char(readonly=True, default="_top")
     charset = fields.Char(readonly=True, default="utf-8")
     echo_params = fields.Json(readonly=True)
-    end_user_ref = fields.Char(string="End User (buyer's)", readonly=True)
+    end_user_ref = fields.Char(string="Buyer's End User", readonly=True)
     buyer_cookie = fields.Char(readonly=True)
     cxml_setup_payload_id = fields.Char(string="Setup Document ID", readonly=True)
     cxml_extrinsics = fields.Json(string="Extrinsics", readonly=True)
