@@ -656,3 +656,55 @@ class TestOrderMailRetry(OrderMailCommon):
         mail_as_salesperson.message_post(body="Called the buyer: they will send the PDF.")
         activity.with_user(self.salesperson).action_feedback(feedback="Asked for the PDF")
         self.assertFalse(mail.activity_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestOrderMailAndCxmlEndpoint(OrderMailCommon):
+    def test_order_request_received_by_http_then_by_mail(self):
+        cxml_connection = self.env["punchout.connection"].create(
+            {
+                "name": "Buyer Ariba",
+                "code": "buyer-ariba-mail",
+                "protocol": "cxml",
+                "partner_id": self.buyer.id,
+                "user_id": self.buyer_user.id,
+                "pricelist_id": self.pricelist.id,
+                "website_id": self.website.id,
+                "company_id": self.company.id,
+                "test_mode": False,
+                "cxml_buyer_domain": "NetworkID",
+                "cxml_buyer_identity": "AN-BUYER",
+                "cxml_shared_secret": "mail-secret",
+                "cxml_supplier_identity": "AN-SUPPLIER",
+                "alias_name": "orders-ariba",
+                "alias_domain_id": self.alias_domain.id,
+            }
+        )
+        self.quotation.punchout_connection_id = cxml_connection
+        document = cxml_order(
+            "PO-7501",
+            self.ordered_lines(),
+            payload_id="po-7501@buyer",
+            currency=self.currency.name,
+        )
+        # The endpoint's own path (what /punchout/cxml does with the stored request).
+        http_message = self.env["punchout.message"]._cxml_store(document, "127.0.0.1")
+        http_message._cxml_process(document)
+        self.assertRecordValues(
+            http_message,
+            [
+                {
+                    "kind": "cxml_order",
+                    "state": "done",
+                    "order_id": self.quotation.id,
+                    "dedup_key": f"{cxml_connection.id}:po-7501@buyer",
+                }
+            ],
+        )
+        self.assertEqual(self.quotation.state, "sale")
+        orders_before = self.env["sale.order"].search_count([])
+        mail = self.receive([("po.xml", document, "text/xml")], to=f"orders-ariba@{ALIAS_DOMAIN}")
+        self.assertEqual(mail.connection_id, cxml_connection)
+        self.assertEqual(mail.order_id, self.quotation)
+        self.assertIn("received again", mail.child_ids.error)
+        self.assertEqual(self.env["sale.order"].search_count([]), orders_before)
