@@ -27,7 +27,7 @@ def line_ref(line):
     return f"{line.order_id.name}/{line.id}"
 
 
-def cxml_order(po_number, lines, payload_id=None, currency="EUR"):
+def cxml_order(po_number, lines, payload_id=None, currency="EUR", version=None):
     """``lines``: [(sale.order.line or None, product code, quantity, unit price)]."""
     header = cxml.Header(
         from_credentials=[cxml.Credential("NetworkID", "AN-BUYER")],
@@ -38,6 +38,7 @@ def cxml_order(po_number, lines, payload_id=None, currency="EUR"):
     order = cxml.OrderRequest(
         order_id=po_number,
         order_date=datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc),
+        order_version=version,
         total=cxml.Money(
             sum(Decimal(str(quantity)) * Decimal(str(price)) for _l, _c, quantity, price in lines),
             currency,

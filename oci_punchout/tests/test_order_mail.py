@@ -353,6 +353,24 @@ class TestOrderMailXml(OrderMailCommon):
             " ".join(self.quotation.message_ids.mapped("body")),
         )
 
+    def test_new_version_of_an_ordered_po_asks_for_review(self):
+        first = cxml_order("PO-7015", self.ordered_lines(), currency=self.currency.name)
+        self.assert_confirmed(self.receive([("v1.xml", first, "text/xml")]), "PO-7015")
+        lines = self.ordered_lines()
+        lines[1] = (self.pen_line, "PEN-BLUE", 20, 18.0)
+        second = cxml_order("PO-7015", lines, currency=self.currency.name, version=2)
+        mail = self.receive([("v2.xml", second, "text/xml")])
+        self.assertEqual(mail.order_id, self.quotation)
+        self.assertIn("version 2", mail.child_ids.error)
+        self.assertEqual(self.pen_line.product_uom_qty, 12.0, "nothing changed by itself")
+        self.assert_activity(self.quotation, self.salesperson, "version 2")
+        self.assertIn(
+            "v2.xml",
+            self.env["ir.attachment"]
+            .search([("res_model", "=", "sale.order"), ("res_id", "=", self.quotation.id)])
+            .mapped("name"),
+        )
+
     def test_same_cxml_payload_id_in_a_second_mail(self):
         document = cxml_order(
             "PO-7013", self.ordered_lines(), payload_id="same@buyer", currency=self.currency.name
