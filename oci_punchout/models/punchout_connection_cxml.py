@@ -135,16 +135,16 @@ class PunchoutConnection(models.Model):
         test_document = envelope.deployment_mode == "test"
         connection = connections.filtered(lambda c: c.test_mode == test_document)[:1]
         if not connection:
+            if connections[0].test_mode:
+                connection_kind = self.env._("test")
+            else:
+                connection_kind = self.env._("production")
             raise Forbidden(
                 self.env._(
                     "A document with deploymentMode %(mode)s was sent to the buyer's "
                     "%(connection_kind)s connection: check the deploymentMode.",
                     mode=envelope.deployment_mode,
-                    connection_kind=(
-                        self.env._("test")
-                        if connections[0].test_mode
-                        else self.env._("production")
-                    ),
+                    connection_kind=connection_kind,
                 )
             )
         if not connection.active:

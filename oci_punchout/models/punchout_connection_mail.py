@@ -32,8 +32,8 @@ class PunchoutConnection(models.Model):
     )
     order_confirmation_email = fields.Char(
         string="Send Order Confirmations To",
-        help="When set, every purchase order confirmed as a sale order is confirmed to this "
-        "address with the sale confirmation e-mail and its PDF.",
+        help="When set, every purchase order confirmed as a sales order is confirmed to this "
+        "address with the sales order confirmation e-mail and its PDF.",
     )
 
     @api.constrains("order_po_pattern")

@@ -117,8 +117,8 @@ class PunchoutMessage(models.Model):
             self._mail_fail(
                 self.env._(
                     "Unknown sender: no punchout connection receives orders from this address. "
-                    "Add it as the connection's purchasing system e-mail, or forward the mail "
-                    "to the connection's own order address."
+                    "Add it as the purchasing system e-mail of the buyer's connection, or "
+                    "forward the mail to that connection's own order address."
                 ),
                 responsible,
             )
@@ -419,7 +419,7 @@ class PunchoutMessage(models.Model):
                 format=orders.FORMAT_NAMES.get(document.format, "PDF"),
                 po=purchase_order.order_id,
                 order=order.name,
-                state=order.state,
+                state=dict(order._fields["state"]._description_selection(self.env))[order.state],
             ),
         )
         return order
@@ -443,7 +443,9 @@ class PunchoutMessage(models.Model):
             if version != (order.punchout_po_version or 1):
                 order.activity_schedule(
                     "mail.mail_activity_data_todo",
-                    summary=self.env._("New version of purchase order %(po)s", po=order.name),
+                    summary=self.env._(
+                        "New version of purchase order %(po)s", po=purchase_order.order_id
+                    ),
                     note=Markup("%s") % text,
                     user_id=self.connection_id._punchout_responsible(order).id,
                 )
