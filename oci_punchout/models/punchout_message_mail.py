@@ -1,7 +1,5 @@
-import io
 import logging
 import re
-from decimal import Decimal
 
 import psycopg2
 from markupsafe import Markup
@@ -10,10 +8,9 @@ from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 from odoo.tools.mimetypes import guess_mimetype
-from odoo.tools.pdf import OdooPdfFileReader
 
-from ..protocol import cxml, orders
-from ..protocol.errors import MalformedDocument, PayloadTooLarge, PunchoutProtocolError
+from ..protocol import orders
+from ..protocol.errors import PayloadTooLarge, PunchoutProtocolError
 
 _logger = logging.getLogger(__name__)
 
@@ -267,92 +264,14 @@ class PunchoutMessage(models.Model):
         self._mail_ask(responsible, reason)
 
     def _mail_read_pdf(self, connection, attachment, data, limit):
-        try:
-            reader = OdooPdfFileReader(io.BytesIO(data), strict=False)
-            encrypted = reader.isEncrypted
-        except Exception as exc:
-            raise MalformedDocument(
-                self.env._(
-                    "%(name)s is not a readable PDF: %(error)s", name=attachment.name, error=exc
-                )
-            ) from None
-        if encrypted:
-            try:
-                opened = reader.decrypt("")
-            except Exception:
-                opened = 0
-            if not opened:
-                raise MalformedDocument(
-                    self.env._(
-                        "%(name)s is password-protected: it cannot be read.", name=attachment.name
-                    )
-                )
-        for name, content in reader.getAttachments() or ():
-            if not _looks_like_xml(content):
-                continue
-            try:
-                document = orders.read_order(content, max_bytes=limit)
-            except PunchoutProtocolError as exc:
-                _logger.info("PDF %s: embedded %s is no order (%s)", attachment.name, name, exc)
-                continue
-            return self._mail_apply(connection, document, attachment)
-        try:
-            text = "\n".join(page.extract_text() or "" for page in reader.pages)
-        except Exception as exc:
-            raise MalformedDocument(
-                self.env._(
-                    "The text of %(name)s cannot be read: %(error)s",
-                    name=attachment.name,
-                    error=exc,
-                )
-            ) from None
-        references = orders.find_pdf_references(
-            text, po_pattern=connection.order_po_pattern or None
+        document, lines_from_quotation = self.env["punchout.order.matcher"]._read_pdf_order(
+            data, attachment.name, connection=connection, max_bytes=limit
         )
-        if not references.po_number:
-            raise MalformedDocument(
-                self.env._("No purchase order number was found in %(name)s.", name=attachment.name)
-            )
-        if references.lines:
-            purchase_order = references.to_order_request()
-            return self._mail_apply(
-                connection, orders.OrderDocument("pdf", purchase_order), attachment
-            )
-        quotation = self._mail_quotation(connection, references.quotation_refs)
-        if not quotation:
-            raise MalformedDocument(
-                self.env._(
-                    "Purchase order %(po)s: neither its lines nor one of our quotations could be "
-                    "read from %(name)s.",
-                    po=references.po_number,
-                    name=attachment.name,
-                )
-            )
-        purchase_order = cxml.OrderRequest(
-            order_id=references.po_number,
-            order_date=references.order_date,
-            items=[
-                cxml.Item(
-                    quantity=Decimal(str(line.product_uom_qty)),
-                    line_number=index,
-                    supplier_part_id=line.product_id.default_code or str(line.product_id.id),
-                    supplier_part_auxiliary_id=quotation._punchout_line_reference(line),
-                )
-                for index, line in enumerate(
-                    quotation.order_line.filtered(
-                        lambda ql: ql.product_id and not ql.display_type
-                    ),
-                    1,
-                )
-            ],
-        )
-        order = self._mail_apply(
-            connection, orders.OrderDocument("pdf", purchase_order), attachment
-        )
-        if order:
+        order = self._mail_apply(connection, document, attachment)
+        if order and lines_from_quotation:
             order.activity_schedule(
                 "mail.mail_activity_data_todo",
-                summary=self.env._("Check purchase order %(po)s", po=references.po_number),
+                summary=self.env._("Check purchase order %(po)s", po=document.order.order_id),
                 note=self.env._(
                     "The lines of the PDF could not be read: the quotation's lines were taken as "
                     "ordered. Compare them with the attached PDF."
@@ -360,23 +279,6 @@ class PunchoutMessage(models.Model):
                 user_id=connection._punchout_responsible(order).id,
             )
         return order
-
-    def _mail_quotation(self, connection, names):
-        if not names:
-            return self.env["sale.order"]
-        return (
-            self.env["sale.order"]
-            .sudo()
-            .search(
-                [
-                    ("name", "in", names),
-                    ("punchout_connection_id", "=", connection.id),
-                    ("state", "in", ("draft", "sent")),
-                    ("punchout_po_number", "=", False),
-                ],
-                limit=1,
-            )
-        )
 
     def _mail_apply(self, connection, document, attachment):
         """Apply a purchase order read from ``attachment``: once per document id and PO number;

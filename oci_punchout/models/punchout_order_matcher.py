@@ -1,11 +1,18 @@
+import io
+import logging
 from datetime import timezone
+from decimal import Decimal
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.tools import float_compare, float_is_zero
+from odoo.tools.pdf import OdooPdfFileReader
 
+from ..protocol import cxml, orders
 from ..protocol.errors import Conflict, MalformedDocument, PunchoutProtocolError
+
+_logger = logging.getLogger(__name__)
 
 
 class PunchoutOrderMatcher(models.AbstractModel):
@@ -132,6 +139,102 @@ class PunchoutOrderMatcher(models.AbstractModel):
         )
         self._report(order, purchase_order, notes, force_activity=bool(notes))
         return order, notes
+
+    # ------------------------------------------------------------------
+    # PDF purchase orders (e-mail and upload)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _read_pdf_order(self, data, name, connection=None, quotation=None, max_bytes=None):
+        """The purchase order in a PDF: an embedded XML order first, else what its text says.
+
+        When the text names our quotation but its lines cannot be read, the quotation's lines
+        are taken as ordered. Returns (OrderDocument, lines_taken_from_quotation).
+
+        :raises MalformedDocument: unreadable or password-protected PDF, no PO number, nothing
+            to tell what was ordered
+        """
+        try:
+            reader = OdooPdfFileReader(io.BytesIO(data), strict=False)
+            encrypted = reader.isEncrypted
+        except Exception as exc:  # PyPDF2 raises many kinds on broken files
+            raise MalformedDocument(
+                self.env._("%(name)s is not a readable PDF: %(error)s", name=name, error=exc)
+            ) from None
+        if encrypted:
+            try:
+                opened = reader.decrypt("")
+            except Exception:
+                opened = 0
+            if not opened:
+                raise MalformedDocument(
+                    self.env._("%(name)s is password-protected: it cannot be read.", name=name)
+                )
+        for embedded_name, content in reader.getAttachments() or ():
+            if content.lstrip()[:1] != b"<":
+                continue
+            try:
+                kwargs = {"max_bytes": max_bytes} if max_bytes else {}
+                return orders.read_order(content, **kwargs), False
+            except PunchoutProtocolError as exc:
+                _logger.info("PDF %s: embedded %s is no order (%s)", name, embedded_name, exc)
+        try:
+            text = "\n".join(page.extract_text() or "" for page in reader.pages)
+        except Exception as exc:  # PyPDF2 raises many kinds on broken files
+            raise MalformedDocument(
+                self.env._("The text of %(name)s cannot be read: %(error)s", name=name, error=exc)
+            ) from None
+        po_pattern = connection.order_po_pattern if connection else None
+        references = orders.find_pdf_references(text, po_pattern=po_pattern or None)
+        if not references.po_number:
+            raise MalformedDocument(
+                self.env._("No purchase order number was found in %(name)s.", name=name)
+            )
+        if references.lines:
+            return orders.OrderDocument("pdf", references.to_order_request()), False
+        quotation = quotation or self._open_quotation(connection, references.quotation_refs)
+        if not quotation:
+            raise MalformedDocument(
+                self.env._(
+                    "Purchase order %(po)s: neither its lines nor one of our quotations could be "
+                    "read from %(name)s.",
+                    po=references.po_number,
+                    name=name,
+                )
+            )
+        purchase_order = cxml.OrderRequest(
+            order_id=references.po_number,
+            order_date=references.order_date,
+            items=[
+                cxml.Item(
+                    quantity=Decimal(str(line.product_uom_qty)),
+                    line_number=index,
+                    supplier_part_id=line.product_id.default_code or str(line.product_id.id),
+                    supplier_part_auxiliary_id=quotation._punchout_line_reference(line),
+                )
+                for index, line in enumerate(
+                    quotation.order_line.filtered(
+                        lambda line: line.product_id and not line.display_type
+                    ),
+                    1,
+                )
+            ],
+        )
+        return orders.OrderDocument("pdf", purchase_order), True
+
+    def _open_quotation(self, connection, names):
+        """The open punchout quotation (of ``connection``, when given) among ``names``."""
+        if not names:
+            return self.env["sale.order"]
+        domain = [
+            ("name", "in", list(names)),
+            ("punchout_connection_id", "!=", False),
+            ("state", "in", ("draft", "sent")),
+            ("punchout_po_number", "=", False),
+        ]
+        if connection:
+            domain.append(("punchout_connection_id", "=", connection.id))
+        return self.env["sale.order"].sudo().search(domain, limit=1)
 
     # ------------------------------------------------------------------
     # finding

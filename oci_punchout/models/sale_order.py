@@ -104,7 +104,7 @@ class SaleOrder(models.Model):
         """Our order formats (cXML, openTRANS, IDoc ORDERS05; UBL when sale_edi_ubl does not
         take it or when it names our quotations) go through the punchout matcher."""
         decoder = super()._get_order_edi_decoder(file_data)
-        document = self._punchout_read_file(file_data)
+        document = self._punchout_read_file(file_data, quotation=self[:1] or None)
         if not document:
             return decoder
         if document.format == "ubl" and decoder and not _names_our_quotation(document):
@@ -112,13 +112,26 @@ class SaleOrder(models.Model):
         return _punchout_order_decoder
 
     @api.model
-    def _punchout_read_file(self, file_data):
-        if file_data.get("type") != "xml":
-            return None
+    def _punchout_read_file(self, file_data, quotation=None):
+        """The purchase order in an uploaded file (XML, or a PDF's embedded XML or text)."""
         try:
-            return orders.read_order(file_data["content"])
+            if file_data.get("type") == "xml":
+                return orders.read_order(file_data["content"])
+            if file_data.get("type") == "pdf":
+                document, _lines_from_quotation = self.env[
+                    "punchout.order.matcher"
+                ]._read_pdf_order(
+                    file_data["content"],
+                    file_data.get("filename") or "PDF",
+                    connection=quotation.punchout_connection_id if quotation else None,
+                    quotation=quotation
+                    if quotation and quotation.punchout_connection_id
+                    else None,
+                )
+                return document
         except PunchoutProtocolError:
             return None
+        return None
 
     @api.model
     def _create_order_from_attachment(self, attachment_ids):
@@ -220,6 +233,6 @@ def _names_our_quotation(document):
 def _punchout_order_decoder(order, file_data):
     """Decoder for ``sale.order._extend_with_attachments``: the order the file was uploaded on is
     the quotation it orders."""
-    document = order._punchout_read_file(file_data)
+    document = order._punchout_read_file(file_data, quotation=order)
     order._punchout_apply_file(document, file_data["attachment"], quotation=order)
     return True

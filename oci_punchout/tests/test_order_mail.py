@@ -577,6 +577,24 @@ class TestOrderUploadAndConfirmation(OrderMailCommon):
         with self.assertRaisesRegex(UserError, "already received"):
             self.env["sale.order"]._create_order_from_attachment(again.ids)
 
+    def test_upload_of_a_pdf_purchase_order(self):
+        """A PDF as SAP prints it: the same reading as by e-mail, in the list and on the
+        quotation."""
+        pdf = sap_po_pdf(
+            "4500007305", self.quotation.name, self.ordered_lines(), self.currency.name
+        )
+        attachment = self.upload("PO_4500007305.pdf", pdf, mimetype="application/pdf")
+        orders = self.env["sale.order"]._create_order_from_attachment(attachment.ids)
+        self.assertEqual(orders, self.quotation)
+        self.assertRecordValues(
+            self.quotation, [{"state": "sale", "client_order_ref": "4500007305"}]
+        )
+        self.assertEqual(sorted(self.quotation.order_line.mapped("product_uom_qty")), [3.0, 12.0])
+        twin = self.make_quotation([(self.product_paper, 3), (self.product_pen, 12)])
+        text_only = text_pdf(["Purchase order 4500007306 of 21.11.2026", f"Quotation {twin.name}"])
+        twin._extend_with_attachments(self.upload("po.pdf", text_only, mimetype="application/pdf"))
+        self.assertRecordValues(twin, [{"state": "sale", "client_order_ref": "4500007306"}])
+
     def test_other_files_are_uploaded_as_odoo_does(self):
         attachment = self.upload("notes.xml", b"<notes><n>hello</n></notes>")
         orders = self.env["sale.order"]._create_order_from_attachment(attachment.ids)
