@@ -3,13 +3,16 @@
 # to a confirmed order (scripts/benchmark_cxml.py), against Odoo's own equivalents measured in the
 # same run (ratios), plus SQL query counts per request from the server's access log.
 #
-#   scripts/benchmark.sh [--oci | --cxml] [--fresh] [--rounds N] [--warmup N] [--cycles N]
-#                        [--in-process] [--json FILE]
+#   scripts/benchmark.sh [--oci | --cxml] [--mail] [--fresh] [--rounds N] [--warmup N]
+#                        [--cycles N] [--in-process] [--json FILE]
 #
 # Runs both benchmarks, or only the one named (--oci, --cxml). --rounds and --warmup go to each
-# benchmark run (defaults: OCI 20 and 3, cXML 5 and 1); --cycles to the OCI one; --in-process
-# makes the cXML one also measure inside its own process. With both, --json FILE gets the OCI
-# results and FILE's name with .cxml before its extension the cXML ones.
+# benchmark run (defaults: OCI 20 and 3, cXML 5 and 1, mail 10 and 1); --cycles to the OCI one;
+# --in-process makes the cXML one also measure inside its own process. With both, --json FILE
+# gets the OCI results and FILE's name with .cxml before its extension the cXML ones.
+# --mail runs scripts/benchmark_mail.py (purchase orders by e-mail, XML and PDF, against the
+# cXML OrderRequest, in-process, no server): alone, or with the one named (--oci, --cxml); its
+# JSON then goes to FILE's name with .mail before its extension.
 # Uses the database oci_punchout_bench (created with oci_punchout, sale_edi_ubl (Odoo's UBL order
 # import, the cXML benchmark's reference) and demo data when missing, or again with --fresh),
 # starts Odoo on 127.0.0.1 (port 8269, or the next free one) for the run only, and stops it at
@@ -24,6 +27,8 @@ PORT="${BENCH_HTTP_PORT:-8269}"
 FRESH=0
 RUN_OCI=1
 RUN_CXML=1
+RUN_MAIL=0
+NAMED=0
 JSON=""
 BENCH_ARGS=()
 OCI_ARGS=()
@@ -31,8 +36,15 @@ CXML_ARGS=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --fresh) FRESH=1 ;;
-        --oci) RUN_CXML=0 ;;
-        --cxml) RUN_OCI=0 ;;
+        --oci)
+            RUN_CXML=0
+            NAMED=1
+            ;;
+        --cxml)
+            RUN_OCI=0
+            NAMED=1
+            ;;
+        --mail) RUN_MAIL=1 ;;
         --in-process) CXML_ARGS+=("$1") ;;
         --rounds | --warmup)
             [ $# -ge 2 ] || die "$1 needs a value"
@@ -50,7 +62,7 @@ while [ $# -gt 0 ]; do
             shift
             ;;
         -h | --help)
-            sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *) die "unknown argument: $1 (see --help)" ;;
@@ -58,7 +70,22 @@ while [ $# -gt 0 ]; do
     shift
 done
 [ "$RUN_OCI" = 1 ] || [ "$RUN_CXML" = 1 ] || die "--oci and --cxml exclude each other."
-if [ -n "$JSON" ]; then
+if [ "$RUN_MAIL" = 1 ] && [ "$NAMED" = 0 ]; then
+    RUN_OCI=0
+    RUN_CXML=0
+fi
+MAIL_ARGS=()
+if [ -n "$JSON" ] && [ "$RUN_MAIL" = 1 ]; then
+    if [ "$RUN_OCI" = 1 ] || [ "$RUN_CXML" = 1 ]; then
+        case "$JSON" in
+            *.json) MAIL_ARGS+=(--json "${JSON%.json}.mail.json") ;;
+            *) MAIL_ARGS+=(--json "$JSON.mail") ;;
+        esac
+    else
+        MAIL_ARGS+=(--json "$JSON")
+    fi
+fi
+if [ -n "$JSON" ] && { [ "$RUN_OCI" = 1 ] || [ "$RUN_CXML" = 1 ]; }; then
     if [ "$RUN_OCI" = 1 ]; then
         OCI_ARGS+=(--json "$JSON")
         if [ "$RUN_CXML" = 1 ]; then
@@ -114,6 +141,16 @@ if [ "$FRESH" = 1 ] || ! modules_installed || [ "$(built_hash)" != "$ADDON_HASH"
         --stop-after-init --log-level=warn --max-cron-threads=0
     modules_installed || die "$MODULES are not all installed in $DB after the install run."
     psql -q -d "$DB" -c "INSERT INTO ir_config_parameter (key, value) VALUES ('$HASH_KEY', '$ADDON_HASH')"
+fi
+
+# Orders by e-mail: in-process only (its own cursors on the database), before any server runs.
+status=0
+if [ "$RUN_MAIL" = 1 ]; then
+    "$PYTHON" "$ROOT/scripts/benchmark_mail.py" --db "$DB" --addons-path "$ADDONS_PATH" \
+        "${BENCH_ARGS[@]}" "${MAIL_ARGS[@]}" || status=$?
+    if [ "$RUN_OCI" = 0 ] && [ "$RUN_CXML" = 0 ]; then
+        exit "$status"
+    fi
 fi
 
 # First free port from $PORT on (bounded), on the loopback interface only.
@@ -189,7 +226,6 @@ if [ "$ready" != 1 ]; then
     die "Odoo did not answer on port $PORT."
 fi
 
-status=0
 if [ "$RUN_OCI" = 1 ]; then
     "$PYTHON" "$ROOT/scripts/benchmark_oci.py" --url "http://127.0.0.1:$PORT" --db "$DB" \
         --log "$LOG" "${BENCH_ARGS[@]}" "${OCI_ARGS[@]}" || status=$?
