@@ -493,6 +493,9 @@ class TestOrderMailPdf(OrderMailCommon):
     def test_odoo_quotation_pdf_without_readable_lines_takes_the_quotation(self):
         self.connection.order_po_pattern = r"Your Reference:?\s*(?P<po>\d{10})"
         self.quotation.client_order_ref = "4500099999"
+        # wkhtmltopdf must not fetch the report's assets from the test server, which cannot
+        # answer inside this test's transaction: without them, standard fonts are used.
+        self.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
         report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
         pdf, _format = report._render_qweb_pdf("sale.action_report_saleorder", self.quotation.ids)
         self.quotation.client_order_ref = False
