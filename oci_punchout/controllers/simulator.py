@@ -45,6 +45,16 @@ def simulator_signature(env, connection_id):
     return odoo_hmac(env(su=True), "punchout-simulator", connection_id)
 
 
+def _signed_connection(connection_id, signature, protocol=None):
+    """The connection of a simulator return URL; 404 unless its signature is ours."""
+    if not consteq(signature, simulator_signature(request.env, connection_id)):
+        raise NotFound()
+    connection = request.env["punchout.connection"].sudo().browse(connection_id).exists()
+    if not connection or (protocol and connection.protocol != protocol):
+        raise NotFound()
+    return connection
+
+
 def simulator_buyer_cookie(env, connection_id, nonce):
     """The BuyerCookie of a simulated cXML punch-in: derived from the nonce of its return URL,
     so the return page can tell whether the cart message echoes the cookie it was sent."""
@@ -223,13 +233,9 @@ class PunchoutSimulatorController(http.Controller):
     )
     def simulator_return(self, connection_id, signature, charset, **_kwargs):
         """What the buyer's system received: every field decoded, every OCI rule checked."""
-        if not consteq(signature, simulator_signature(request.env, connection_id)):
-            raise NotFound()
         if charset not in SIMULATOR_CHARSETS:
             raise NotFound()
-        connection = request.env["punchout.connection"].sudo().browse(connection_id).exists()
-        if not connection:
-            raise NotFound()
+        connection = _signed_connection(connection_id, signature)
         raw_body = request.httprequest.get_data(cache=True) or b""
         pairs = parse_qsl(
             raw_body.decode("latin-1"), keep_blank_values=True, encoding=charset, errors="replace"
@@ -325,13 +331,9 @@ class PunchoutSimulatorController(http.Controller):
     )
     def simulator_cxml_return(self, connection_id, signature, nonce, **_kwargs):
         """The cart message as the buyer's system receives it: decoded, parsed and checked."""
-        if not consteq(signature, simulator_signature(request.env, connection_id)):
-            raise NotFound()
         if not _NONCE.match(nonce):
             raise NotFound()
-        connection = request.env["punchout.connection"].sudo().browse(connection_id).exists()
-        if not connection or connection.protocol != "cxml":
-            raise NotFound()
+        connection = _signed_connection(connection_id, signature, protocol="cxml")
         form = request.httprequest.form
         field_name, value = _find_cart_field(form, connection.cxml_form_field_name)
         values = {
