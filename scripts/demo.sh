@@ -19,6 +19,10 @@ if ! psql -d "$DB" -tAc "select 1 from ir_module_module where name='oci_punchout
     # Links the demo builds (catalogue URL, simulator) point at this server.
     psql -q -d "$DB" -c "UPDATE ir_config_parameter SET value='$BASE_URL' WHERE key='web.base.url'"
     psql -q -d "$DB" -c "INSERT INTO ir_config_parameter (key, value) VALUES ('web.base.url.freeze', 'True') ON CONFLICT (key) DO NOTHING"
+else
+    echo "Updating oci_punchout in the existing database $DB..."
+    "${ODOO_CMD[@]}" -d "$DB" --addons-path="$ADDONS_PATH" -u oci_punchout \
+        --stop-after-init --log-level=warn
 fi
 CONNECTION_ID="$(psql -d "$DB" -tAc "select res_id from ir_model_data where module='oci_punchout' and name='demo_connection_oci'")"
 
