@@ -25,6 +25,7 @@ else
         --stop-after-init --log-level=warn
 fi
 CONNECTION_ID="$(psql -d "$DB" -tAc "select res_id from ir_model_data where module='oci_punchout' and name='demo_connection_oci'")"
+CXML_CONNECTION_ID="$(psql -d "$DB" -tAc "select res_id from ir_model_data where module='oci_punchout' and name='demo_connection_cxml'")"
 
 cat <<MSG
 
@@ -32,6 +33,8 @@ cat <<MSG
   Buyer simulator:  $BASE_URL/punchout/simulator/$CONNECTION_ID
                     (log in as admin; punch in with USERNAME demo-buyer, PASSWORD demo-secret)
   OCI catalogue:    $BASE_URL/punchout/oci/demo-oci
+  cXML simulator:   $BASE_URL/punchout/simulator/$CXML_CONNECTION_ID
+                    (SharedSecret demo-secret; cXML endpoint $BASE_URL/punchout/cxml)
 
   Stop with Ctrl+C.
 MSG
