@@ -179,33 +179,10 @@ def run_setup(db, addons_path, min_products):
         )
         leftovers._action_cancel()
         # Published benchmark products with internal references (shared with benchmark_oci).
-        Template = env["product.template"].with_context(active_test=False)
-        domain = [
-            ("default_code", "=like", oci.BENCH_PRODUCT_PREFIX + "%"),
-            ("active", "=", True),
-            ("sale_ok", "=", True),
-            ("is_published", "=", True),
-        ]
-        count = Template.search_count(domain)
+        count = env["product.template"].search_count(oci.bench_product_domain())
         if count < min_products:
-            existing = Template.search_count(
-                [("default_code", "=like", oci.BENCH_PRODUCT_PREFIX + "%")]
-            )
             missing = min_products - count
-            Template.create(
-                [
-                    {
-                        "name": f"Benchmark product {number:03d}",
-                        "default_code": f"{oci.BENCH_PRODUCT_PREFIX}{number:03d}",
-                        "type": "consu",
-                        "sale_ok": True,
-                        "is_published": True,
-                        "list_price": 10.0 + number,
-                        "description_sale": f"Benchmark product number {number}.",
-                    }
-                    for number in range(existing + 1, existing + missing + 1)
-                ]
-            )
+            oci.create_bench_products(env, missing)
             print(f"   created {missing} published benchmark products")
         cr.commit()
     print(

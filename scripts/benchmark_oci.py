@@ -106,28 +106,40 @@ def run_setup(db, addons_path, min_products):
         count = env["product.product"].search_count(domain)
         missing = min_products - count
         if missing > 0:
-            existing = (
-                env["product.template"]
-                .with_context(active_test=False)
-                .search_count([("default_code", "=like", BENCH_PRODUCT_PREFIX + "%")])
-            )
-            env["product.template"].create(
-                [
-                    {
-                        "name": f"Benchmark product {number:03d}",
-                        "default_code": f"{BENCH_PRODUCT_PREFIX}{number:03d}",
-                        "type": "consu",
-                        "sale_ok": True,
-                        "is_published": True,
-                        "list_price": 10.0 + number,
-                        "description_sale": f"Benchmark product number {number}.",
-                    }
-                    for number in range(existing + 1, existing + missing + 1)
-                ]
-            )
+            create_bench_products(env, missing)
             print(f"   created {missing} published benchmark products")
         cr.commit()
     print(f"   portal user {PORTAL_LOGIN}: password set; {max(count, min_products)} products")
+
+
+def bench_product_domain():
+    """Published, sellable benchmark products (shared by every benchmark script)."""
+    return [
+        ("default_code", "=like", BENCH_PRODUCT_PREFIX + "%"),
+        ("active", "=", True),
+        ("sale_ok", "=", True),
+        ("is_published", "=", True),
+    ]
+
+
+def create_bench_products(env, missing):
+    """``missing`` more published benchmark products, numbered after the existing ones."""
+    Template = env["product.template"].with_context(active_test=False)
+    existing = Template.search_count([("default_code", "=like", BENCH_PRODUCT_PREFIX + "%")])
+    Template.create(
+        [
+            {
+                "name": f"Benchmark product {number:03d}",
+                "default_code": f"{BENCH_PRODUCT_PREFIX}{number:03d}",
+                "type": "consu",
+                "sale_ok": True,
+                "is_published": True,
+                "list_price": 10.0 + number,
+                "description_sale": f"Benchmark product number {number}.",
+            }
+            for number in range(existing + 1, existing + missing + 1)
+        ]
+    )
 
 
 # ----------------------------------------------------------------------
