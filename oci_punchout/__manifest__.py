@@ -14,6 +14,7 @@
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
         "data/mail_alias_data.xml",
+        "data/ubl_templates.xml",
         "views/punchout_connection_views.xml",
         "views/punchout_session_views.xml",
         "views/punchout_message_views.xml",

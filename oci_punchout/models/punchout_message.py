@@ -58,6 +58,7 @@ class PunchoutMessage(models.Model):
             ("cxml_cancel", "cXML cancel"),
             ("cxml_order", "cXML order"),
             ("cxml_confirmation", "cXML confirmation"),
+            ("cxml_invoice", "cXML invoice"),
             ("order_mail", "Order e-mail"),
             ("order_mail_attachment", "Order e-mail attachment"),
             ("order_upload", "Uploaded purchase order"),
@@ -78,6 +79,9 @@ class PunchoutMessage(models.Model):
         "punchout.session", readonly=True, index=True, ondelete="set null"
     )
     order_id = fields.Many2one("sale.order", readonly=True, index=True, ondelete="set null")
+    move_id = fields.Many2one(
+        "account.move", string="Invoice", readonly=True, index=True, ondelete="set null"
+    )
     parent_id = fields.Many2one(
         "punchout.message",
         string="Received With",

@@ -28,6 +28,12 @@ class SaleOrder(models.Model):
         help="cXML payloadID of the purchase order: confirmations and invoices refer to it.",
     )
     punchout_po_date = fields.Datetime(string="PO Date", readonly=True, copy=False)
+    punchout_buyer_reference = fields.Char(
+        string="Buyer Reference",
+        copy=False,
+        help="The requester or cost centre the purchase order named: the BuyerReference of "
+        "its invoices, unless the connection sets one.",
+    )
     punchout_message_count = fields.Integer(compute="_compute_punchout_message_count")
 
     def init(self):
