@@ -3,8 +3,9 @@
 Reading is liberal: timestamps with or without zone, amounts with currency signs or thousands
 separators, stray namespaces, ``deploymentMode`` on the root instead of on ``Request``.
 Writing is strict: every builder's output validates against the official 1.2.063 DTDs
-(``cXML.dtd``, ``Fulfill.dtd`` for confirmations), is UTF-8 with a declaration and a DOCTYPE,
-and never carries a SharedSecret through the browser.
+(``cXML.dtd``, ``Fulfill.dtd`` for confirmations; invoices against 1.2.037 ``InvoiceDetail.dtd``),
+is UTF-8 with a declaration and a DOCTYPE naming its own version, and never carries a
+SharedSecret through the browser.
 """
 
 import base64
@@ -25,6 +26,7 @@ from .errors import MalformedDocument, NotAcceptable, PunchoutProtocolError, Uns
 from .xml import DEFAULT_MAX_BYTES, parse_xml
 
 CXML_VERSION = "1.2.063"
+INVOICE_CXML_VERSION = "1.2.037"
 DTD_URL = "http://xml.cxml.org/schemas/cXML/{version}/{dtd}.dtd"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 DEFAULT_USER_AGENT = "Odoo oci_punchout"
@@ -68,6 +70,11 @@ CONFIRMATION_STATUS_TYPES = (
     "requestToPay",
 )
 FORM_ENCODINGS = ("base64", "urlencoded")
+# creditMemo is a header-level credit (InvoiceDetail.dtd: isHeaderInvoice must be "yes", so no
+# lines); lineLevelCreditMemo credits lines and must refer to the original invoice document.
+INVOICE_PURPOSES = ("standard", "creditMemo", "lineLevelCreditMemo")
+CREDIT_PURPOSES = ("creditMemo", "lineLevelCreditMemo")
+INVOICE_OPERATIONS = ("new", "delete")
 
 
 # --- dataclasses -------------------------------------------------------------------------------
@@ -235,6 +242,87 @@ class ConfirmationRequest:
 
 
 @dataclass
+class InvoicePartner:
+    """One ``InvoicePartner``: a Contact with a role (remitTo, billTo, soldTo, from...) and its
+    ``IdReference``s as ``(domain, identifier)``, e.g. ``("vatID", "NL859...")``."""
+
+    role: str
+    name: str
+    address: Address | None = None
+    email: str = ""
+    id_references: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class InvoiceTax:
+    """One ``TaxDetail``. An exempt tax (``exempt_reason`` set) is written with
+    ``exemptDetail="exempt"`` and the reason as its Description (``description`` is then not
+    written); a 0 % rate without a reason is ``exemptDetail="zeroRated"``."""
+
+    percentage: Decimal
+    taxable_amount: Money
+    tax_amount: Money
+    category: str = "vat"
+    description: str = ""
+    exempt_reason: str = ""
+
+
+@dataclass
+class InvoiceItem:
+    """One ``InvoiceDetailItem``. Prices and amounts are net (after discount) and positive even
+    in a credit memo: the builder writes the signs. ``order_line_number`` defaults to
+    ``invoice_line_number``. A discount (``discount_amount``, or ``gross_amount`` minus
+    ``subtotal``) is written as an informational ``InvoiceDetailDiscount``; ``gross_amount``
+    itself is not written (cXML's line GrossAmount means subtotal plus tax) and reads back as
+    subtotal plus discount."""
+
+    invoice_line_number: int
+    quantity: Decimal
+    unit_of_measure: str
+    unit_price: Money
+    subtotal: Money
+    order_line_number: int | None = None
+    supplier_part_id: str = ""
+    supplier_part_auxiliary_id: str = ""
+    buyer_part_id: str = ""
+    description: str = ""
+    tax: InvoiceTax | None = None
+    gross_amount: Money | None = None
+    discount_amount: Money | None = None
+
+
+@dataclass
+class InvoiceDetailRequest:
+    """An invoice or credit memo (``purpose``, see INVOICE_PURPOSES). Totals left at None are
+    computed by the builder: subtotal = sum of line subtotals, total_tax = sum of ``taxes``,
+    gross = subtotal + tax, net = gross, due = net. ``original_invoice_payload_id`` (the
+    payloadID of the InvoiceDetailRequest being credited or cancelled) is required for a
+    lineLevelCreditMemo and for operation "delete"."""
+
+    invoice_id: str
+    invoice_date: datetime
+    order_id: str
+    order_payload_id: str = ""
+    order_date: datetime | None = None
+    purpose: str = "standard"
+    operation: str = "new"
+    original_invoice_id: str = ""
+    original_invoice_date: datetime | None = None
+    partners: list[InvoicePartner] = field(default_factory=list)
+    items: list[InvoiceItem] = field(default_factory=list)
+    subtotal: Money | None = None
+    taxes: list[InvoiceTax] = field(default_factory=list)
+    total_tax: Money | None = None
+    gross_amount: Money | None = None
+    net_amount: Money | None = None
+    due_amount: Money | None = None
+    payment_term_days: int | None = None
+    comments: str = ""
+    extrinsics: dict[str, str] = field(default_factory=dict)
+    original_invoice_payload_id: str = ""
+
+
+@dataclass
 class Envelope:
     """A parsed cXML request. ``request`` is None for a ProfileRequest."""
 
@@ -242,7 +330,7 @@ class Envelope:
     timestamp: datetime | None
     header: Header
     request_name: str
-    request: PunchOutSetupRequest | OrderRequest | None = None
+    request: PunchOutSetupRequest | OrderRequest | InvoiceDetailRequest | None = None
     deployment_mode: str = "production"
     version: str = ""
     lang: str = ""
@@ -452,24 +540,34 @@ def _parse_phone(el):
     return " ".join(p for p in parts if p)
 
 
+def _postal_values(postal):
+    """The Address fields held by a PostalAddress (empty ones for None)."""
+    if postal is None:
+        postal = etree.Element("PostalAddress")
+    country = postal.find("Country")
+    return {
+        "deliver_to": [_text(d) for d in postal.findall("DeliverTo")],
+        "street": [_text(s) for s in postal.findall("Street")],
+        "city": _find_text(postal, "City"),
+        "state": _find_text(postal, "State"),
+        "postal_code": _find_text(postal, "PostalCode"),
+        "country_code": _attr(country, "isoCountryCode").upper(),
+        "country": _text(country),
+    }
+
+
 def _parse_address(parent):
     el = parent.find("Address") if parent is not None else None
     if el is None:
         return None
-    postal = el.find("PostalAddress")
-    country = postal.find("Country") if postal is not None else None
+    values = _postal_values(el.find("PostalAddress"))
+    values["country_code"] = values["country_code"] or _attr(el, "isoCountryCode").upper()
     return Address(
         name=_find_text(el, "Name"),
         address_id=_attr(el, "addressID"),
-        deliver_to=[_text(d) for d in postal.findall("DeliverTo")] if postal is not None else [],
-        street=[_text(s) for s in postal.findall("Street")] if postal is not None else [],
-        city=_find_text(postal, "City"),
-        state=_find_text(postal, "State"),
-        postal_code=_find_text(postal, "PostalCode"),
-        country_code=(_attr(country, "isoCountryCode") or _attr(el, "isoCountryCode")).upper(),
-        country=_text(country),
         email=_find_text(el, "Email"),
         phone=_parse_phone(el.find("Phone")),
+        **values,
     )
 
 
@@ -601,6 +699,179 @@ def _parse_order_request(el):
     )
 
 
+def _document_version(root):
+    """The cXML version the document declares: its ``version``, else its DOCTYPE's; or ''."""
+    version = _attr(root, "version")
+    if not version:
+        match = _VERSION_IN_URL.search(root.getroottree().docinfo.system_url or "")
+        version = match.group(1) if match else ""
+    return version
+
+
+def _signed(value, sign):
+    """``value`` (a Decimal or Money) times ``sign`` (1 or -1); zero stays zero, not -0."""
+    if value is None or sign > 0:
+        return value
+    if isinstance(value, Money):
+        return Money(_signed(value.amount, sign), value.currency)
+    return -value if value else value
+
+
+def _invoice_money(parent, tag, sign, what, required=True):
+    """The Money of ``parent/tag`` with the invoice's sign undone; None if absent and optional."""
+    money = _parse_money(parent.find(tag) if parent is not None else None, f"{what} {tag}")
+    if money is None and required:
+        raise MalformedDocument(f"{what} has no {tag}/Money.")
+    return _signed(money, sign)
+
+
+def _parse_invoice_tax(el, sign, what):
+    """``(total, details)`` of a Tax element: its Money and one InvoiceTax per TaxDetail."""
+    if el is None:
+        return None, []
+    details = []
+    for n, detail in enumerate(el.findall("TaxDetail"), 1):
+        detail_what = f"{what} TaxDetail {n}"
+        text = _find_text(detail, "Description")
+        exempt = _attr(detail, "exemptDetail") == "exempt"
+        details.append(
+            InvoiceTax(
+                percentage=parse_amount(detail.get("percentageRate"), f"{detail_what} rate"),
+                taxable_amount=_invoice_money(detail, "TaxableAmount", sign, detail_what),
+                tax_amount=_invoice_money(detail, "TaxAmount", sign, detail_what),
+                category=_attr(detail, "category"),
+                description="" if exempt else text,
+                exempt_reason=text if exempt else "",
+            )
+        )
+    return _signed(_parse_money(el, f"{what} Tax"), sign), details
+
+
+def _parse_invoice_partner(el):
+    contact = el.find("Contact")
+    if contact is None:
+        raise MalformedDocument("An InvoicePartner has no Contact.")
+    name, email = _find_text(contact, "Name"), _find_text(contact, "Email")
+    postal, phone = contact.find("PostalAddress"), contact.find("Phone")
+    address = None
+    if postal is not None or phone is not None or _attr(contact, "addressID"):
+        address = Address(
+            name=name,
+            address_id=_attr(contact, "addressID"),
+            email=email,
+            phone=_parse_phone(phone),
+            **_postal_values(postal),
+        )
+    return InvoicePartner(
+        role=_attr(contact, "role"),
+        name=name,
+        address=address,
+        email=email,
+        id_references=[
+            (_attr(r, "domain"), _attr(r, "identifier")) for r in el.findall("IdReference")
+        ],
+    )
+
+
+def _parse_invoice_item(el, sign, n):
+    what = f"InvoiceDetailItem {n}"
+    line_number = _parse_int(el.get("invoiceLineNumber"), f"{what} invoiceLineNumber")
+    if line_number is None:
+        raise MalformedDocument(f"{what} has no invoiceLineNumber.")
+    if not (el.get("quantity") or "").strip():
+        raise MalformedDocument(f"{what} has no quantity.")
+    quantity = _signed(parse_amount(el.get("quantity"), f"{what} quantity"), sign)
+    unit_price = _invoice_money(el, "UnitPrice", 1, what)
+    subtotal = _invoice_money(el, "SubtotalAmount", sign, what, required=False)
+    if subtotal is None:
+        subtotal = Money(unit_price.amount * quantity, unit_price.currency)
+    reference = el.find("InvoiceDetailItemReference")
+    if reference is None:
+        raise MalformedDocument(f"{what} has no InvoiceDetailItemReference.")
+    item_id = reference.find("ItemID")
+    _total, taxes = _parse_invoice_tax(el.find("Tax"), sign, what)
+    discount = _invoice_money(el, "InvoiceDetailDiscount", sign, what, required=False)
+    gross = None
+    if discount is not None:
+        gross = Money(subtotal.amount + discount.amount, subtotal.currency)
+    return InvoiceItem(
+        invoice_line_number=line_number,
+        quantity=quantity,
+        unit_of_measure=_find_text(el, "UnitOfMeasure"),
+        unit_price=unit_price,
+        subtotal=subtotal,
+        order_line_number=_parse_int(reference.get("lineNumber"), f"{what} lineNumber"),
+        supplier_part_id=_find_text(item_id, "SupplierPartID"),
+        supplier_part_auxiliary_id=_find_text(item_id, "SupplierPartAuxiliaryID"),
+        buyer_part_id=_find_text(item_id, "BuyerPartID"),
+        description=_own_text(reference.find("Description")),
+        tax=taxes[0] if taxes else None,
+        gross_amount=gross,
+        discount_amount=discount,
+    )
+
+
+def _parse_invoice(el):
+    header = el.find("InvoiceDetailRequestHeader")
+    if header is None:
+        raise MalformedDocument("The InvoiceDetailRequest has no InvoiceDetailRequestHeader.")
+    invoice_id = _attr(header, "invoiceID")
+    if not invoice_id:
+        raise MalformedDocument("The InvoiceDetailRequestHeader has no invoiceID.")
+    purpose = _attr(header, "purpose", "standard")
+    if purpose not in INVOICE_PURPOSES:
+        raise NotAcceptable(
+            f"InvoiceDetailRequest purpose {purpose!r} is not supported "
+            f"(expected one of {', '.join(INVOICE_PURPOSES)})."
+        )
+    sign = -1 if purpose in CREDIT_PURPOSES else 1
+    orders = el.xpath(
+        "(InvoiceDetailOrder|InvoiceDetailHeaderOrder)/InvoiceDetailOrderInfo"
+        "/*[self::OrderReference or self::OrderIDInfo]"
+    )
+    order = orders[0] if orders else None
+    order_id = _attr(order, "orderID")
+    if not order_id:
+        raise MalformedDocument(
+            f"The invoice {invoice_id} has no OrderReference or OrderIDInfo with an orderID."
+        )
+    summary = el.find("InvoiceDetailSummary")
+    if summary is None:
+        raise MalformedDocument(f"The invoice {invoice_id} has no InvoiceDetailSummary.")
+    what = "InvoiceDetailSummary"
+    total_tax, taxes = _parse_invoice_tax(summary.find("Tax"), sign, what)
+    original = header.find("InvoiceIDInfo")
+    term = header.find("InvoiceDetailPaymentTerm")
+    items = el.findall("InvoiceDetailOrder/InvoiceDetailItem")
+    return InvoiceDetailRequest(
+        invoice_id=invoice_id,
+        invoice_date=parse_datetime(header.get("invoiceDate"), "invoiceDate"),
+        order_id=order_id,
+        order_payload_id=_attr(order.find("DocumentReference"), "payloadID"),
+        order_date=parse_datetime(order.get("orderDate"), "orderDate"),
+        purpose=purpose,
+        operation=_attr(header, "operation", "new"),
+        original_invoice_id=_attr(original, "invoiceID"),
+        original_invoice_date=parse_datetime(
+            _attr(original, "invoiceDate"), "InvoiceIDInfo invoiceDate"
+        ),
+        partners=[_parse_invoice_partner(p) for p in header.findall("InvoicePartner")],
+        items=[_parse_invoice_item(item, sign, n) for n, item in enumerate(items, 1)],
+        subtotal=_invoice_money(summary, "SubtotalAmount", sign, what),
+        taxes=taxes,
+        total_tax=total_tax,
+        gross_amount=_invoice_money(summary, "GrossAmount", sign, what, required=False),
+        net_amount=_invoice_money(summary, "NetAmount", sign, what),
+        due_amount=_invoice_money(summary, "DueAmount", sign, what, required=False),
+        payment_term_days=_parse_int(term.get("payInNumberOfDays"), "payInNumberOfDays")
+        if term is not None
+        else None,
+        comments=_parse_comments(header),
+        extrinsics=_parse_extrinsics(header),
+        original_invoice_payload_id=_attr(header.find("DocumentReference"), "payloadID"),
+    )
+
+
 _REQUEST_PARSERS = {
     "ProfileRequest": lambda el: None,
     "PunchOutSetupRequest": _parse_setup_request,
@@ -642,10 +913,6 @@ def parse_request(data, max_bytes=DEFAULT_MAX_BYTES):
         raise UnsupportedRequest(
             f"cXML {body.tag} is not supported here (supported: {', '.join(SUPPORTED_REQUESTS)})."
         )
-    version = _attr(root, "version")
-    if not version:
-        match = _VERSION_IN_URL.search(root.getroottree().docinfo.system_url or "")
-        version = match.group(1) if match else ""
     return Envelope(
         payload_id=payload_id,
         timestamp=parse_datetime(root.get("timestamp"), "cXML timestamp"),
@@ -653,7 +920,7 @@ def parse_request(data, max_bytes=DEFAULT_MAX_BYTES):
         request_name=body.tag,
         request=_REQUEST_PARSERS[body.tag](body),
         deployment_mode=_deployment_mode(request_el, root),
-        version=version,
+        version=_document_version(root),
         lang=_attr(root, XML_LANG),
     )
 
@@ -699,6 +966,40 @@ def parse_response(data, max_bytes=DEFAULT_MAX_BYTES):
         timestamp=parse_datetime(root.get("timestamp"), "cXML timestamp"),
         start_url=_find_text(root, "Response/PunchOutSetupResponse/StartPage/URL"),
         transactions=[(_attr(t, "requestName"), _find_text(t, "URL")) for t in transactions],
+    )
+
+
+def parse_invoice_detail_request(data, max_bytes=DEFAULT_MAX_BYTES):
+    """Parse an InvoiceDetailRequest (what ``build_invoice_detail_request`` sends: for the buyer
+    simulator and tests).
+
+    Returns an ``Envelope`` whose ``request`` is the ``InvoiceDetailRequest`` (payloadID,
+    timestamp, header, deploymentMode and version on the envelope). Amounts and quantities of
+    credit memos are turned back positive, as the builder takes them. Lines are read from every
+    ``InvoiceDetailOrder``, the order reference from the first order; a header-level credit memo
+    reads back without lines.
+
+    :raises PayloadTooLarge, HostileDocument, MalformedDocument: see ``parse_xml``; also no
+        payloadID, no InvoiceDetailRequest, no invoiceID, orderID or summary, unreadable amounts
+    :raises NotAcceptable: a purpose not in INVOICE_PURPOSES
+    """
+    root = _load(data, max_bytes)
+    payload_id = _attr(root, "payloadID")
+    if not payload_id:
+        raise MalformedDocument("The cXML document has no payloadID.")
+    request_el = root.find("Request")
+    el = request_el.find("InvoiceDetailRequest") if request_el is not None else None
+    if el is None:
+        raise MalformedDocument("The cXML document holds no InvoiceDetailRequest.")
+    return Envelope(
+        payload_id=payload_id,
+        timestamp=parse_datetime(root.get("timestamp"), "cXML timestamp"),
+        header=_parse_header(root),
+        request_name=el.tag,
+        request=_parse_invoice(el),
+        deployment_mode=_deployment_mode(request_el, root),
+        version=_document_version(root),
+        lang=_attr(root, XML_LANG),
     )
 
 
@@ -750,17 +1051,19 @@ def _check_choice(value, choices, what):
     return value
 
 
-def _document(payload_id, timestamp, lang):
+def _document(payload_id, timestamp, lang, version=CXML_VERSION):
     root = etree.Element("cXML")
     root.set("payloadID", payload_id or make_payload_id())
     root.set("timestamp", format_datetime(timestamp))
-    root.set("version", CXML_VERSION)
+    root.set("version", version)
     root.set(XML_LANG, lang)
     return root
 
 
-def _serialize(root, dtd="cXML"):
-    url = DTD_URL.format(version=CXML_VERSION, dtd=dtd)
+def _serialize(root, dtd="cXML", version=None):
+    """The document bytes; the DOCTYPE names ``version``, else the root's own, else ours."""
+    version = version or root.get("version") or CXML_VERSION
+    url = DTD_URL.format(version=version, dtd=dtd)
     prolog = f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE cXML SYSTEM "{url}">\n'
     return prolog.encode() + etree.tostring(
         root, encoding="UTF-8", xml_declaration=False, pretty_print=True
@@ -786,8 +1089,8 @@ def _add_header(root, header, with_secret):
     _sub(el.find("Sender"), "UserAgent", header.user_agent or DEFAULT_USER_AGENT)
 
 
-def _request_document(header, deployment_mode, payload_id, timestamp, lang):
-    root = _document(payload_id, timestamp, lang)
+def _request_document(header, deployment_mode, payload_id, timestamp, lang, version=CXML_VERSION):
+    root = _document(payload_id, timestamp, lang, version)
     _add_header(root, header, with_secret=True)
     mode = _check_choice(deployment_mode, DEPLOYMENT_MODES, "deploymentMode")
     return root, _sub(root, "Request", attrib={"deploymentMode": mode})
@@ -826,22 +1129,28 @@ def _add_phone(parent, phone, country_code):
     _sub(telephone, "Number", number)
 
 
+def _add_postal_address(parent, address):
+    """A PostalAddress, if the address has any of its parts."""
+    if not (address.street or address.city or address.postal_code or address.country_code):
+        return
+    postal = _sub(parent, "PostalAddress")
+    for line in address.deliver_to:
+        _sub(postal, "DeliverTo", line)
+    for line in address.street or [""]:
+        _sub(postal, "Street", line)
+    _sub(postal, "City", address.city)
+    if address.state:
+        _sub(postal, "State", address.state)
+    if address.postal_code:
+        _sub(postal, "PostalCode", address.postal_code)
+    country = address.country or address.country_code
+    _sub(postal, "Country", country, {"isoCountryCode": address.country_code})
+
+
 def _add_address(parent, tag, address, lang):
     el = _sub(_sub(parent, tag), "Address", attrib={"addressID": address.address_id or None})
     _sub(el, "Name", address.name, {XML_LANG: lang})
-    if address.street or address.city or address.postal_code or address.country_code:
-        postal = _sub(el, "PostalAddress")
-        for line in address.deliver_to:
-            _sub(postal, "DeliverTo", line)
-        for line in address.street or [""]:
-            _sub(postal, "Street", line)
-        _sub(postal, "City", address.city)
-        if address.state:
-            _sub(postal, "State", address.state)
-        if address.postal_code:
-            _sub(postal, "PostalCode", address.postal_code)
-        country = address.country or address.country_code
-        _sub(postal, "Country", country, {"isoCountryCode": address.country_code})
+    _add_postal_address(el, address)
     if address.email:
         _sub(el, "Email", address.email)
     if address.phone:
@@ -906,6 +1215,134 @@ def _add_item(parent, tag, item, line_number, lang):
 def _add_charge(parent, tag, money, lang):
     """Shipping or Tax: Money plus the Description the DTD requires."""
     _sub(_add_money(parent, tag, money), "Description", tag, {XML_LANG: lang})
+
+
+def _complete_invoice_totals(invoice):
+    """The invoice with missing totals computed; all amounts must share one currency."""
+    currency = invoice.items[0].subtotal.currency if invoice.items else invoice.subtotal.currency
+    subtotal = invoice.subtotal
+    if subtotal is None:
+        subtotal = Money(sum((i.subtotal.amount for i in invoice.items), Decimal(0)), currency)
+    total_tax = invoice.total_tax
+    if total_tax is None:
+        total_tax = Money(sum((t.tax_amount.amount for t in invoice.taxes), Decimal(0)), currency)
+    gross = invoice.gross_amount
+    if gross is None:
+        gross = Money(subtotal.amount + total_tax.amount, currency)
+    net = invoice.net_amount if invoice.net_amount is not None else gross
+    due = invoice.due_amount if invoice.due_amount is not None else net
+    invoice = replace(
+        invoice,
+        subtotal=subtotal,
+        total_tax=total_tax,
+        gross_amount=gross,
+        net_amount=net,
+        due_amount=due,
+    )
+    taxes = invoice.taxes + [i.tax for i in invoice.items if i.tax]
+    amounts = [subtotal, total_tax, gross, net, due]
+    amounts += [m for t in taxes for m in (t.taxable_amount, t.tax_amount)]
+    for item in invoice.items:
+        amounts += [item.unit_price, item.subtotal, item.gross_amount, item.discount_amount]
+    currencies = sorted({m.currency for m in amounts if m is not None})
+    if len(currencies) > 1:
+        raise ValueError(
+            f"The invoice {invoice.invoice_id} mixes currencies: {', '.join(currencies)}."
+        )
+    return invoice
+
+
+def _add_invoice_tax(parent, total, details, sign, lang):
+    """A Tax with its total and one TaxDetail per rate, amounts times ``sign``."""
+    el = _add_money(parent, "Tax", _signed(total, sign))
+    names = dict.fromkeys(t.description or t.exempt_reason for t in details)
+    _sub(el, "Description", ", ".join(n for n in names if n) or "Tax", {XML_LANG: lang})
+    for tax in details:
+        if not tax.category:
+            raise ValueError("A TaxDetail needs a category (e.g. vat).")
+        exempt = "zeroRated" if not tax.percentage else None
+        if tax.exempt_reason:
+            exempt = "exempt"
+        attrib = {
+            "category": tax.category,
+            "percentageRate": _format_quantity(tax.percentage),
+            "exemptDetail": exempt,
+        }
+        detail = _sub(el, "TaxDetail", attrib=attrib)
+        _add_money(detail, "TaxableAmount", _signed(tax.taxable_amount, sign))
+        _add_money(detail, "TaxAmount", _signed(tax.tax_amount, sign))
+        text = tax.exempt_reason or tax.description
+        if text:
+            _sub(detail, "Description", text, {XML_LANG: lang})
+
+
+def _add_invoice_partner(parent, partner, lang):
+    address = partner.address
+    if not partner.role:
+        raise ValueError(f"The invoice partner {partner.name!r} needs a role.")
+    name = partner.name or (address.name if address else "")
+    if not name:
+        raise ValueError(f"The invoice partner {partner.role} needs a name.")
+    el = _sub(parent, "InvoicePartner")
+    attrib = {"role": partner.role, "addressID": (address.address_id or None) if address else None}
+    contact = _sub(el, "Contact", attrib=attrib)
+    _sub(contact, "Name", name, {XML_LANG: lang})
+    if address:
+        _add_postal_address(contact, address)
+    email = partner.email or (address.email if address else "")
+    if email:
+        _sub(contact, "Email", email)
+    if address and address.phone:
+        _add_phone(contact, address.phone, address.country_code)
+    for domain, identifier in partner.id_references:
+        _sub(el, "IdReference", attrib={"identifier": identifier, "domain": domain})
+
+
+def _add_invoice_order_info(parent, invoice):
+    """OrderReference when the order's payloadID is known, else OrderIDInfo."""
+    info = _sub(parent, "InvoiceDetailOrderInfo")
+    attrib = {
+        "orderID": invoice.order_id,
+        "orderDate": format_datetime(invoice.order_date) if invoice.order_date else None,
+    }
+    if invoice.order_payload_id:
+        reference = _sub(info, "OrderReference", attrib=attrib)
+        _sub(reference, "DocumentReference", attrib={"payloadID": invoice.order_payload_id})
+    else:
+        _sub(info, "OrderIDInfo", attrib=attrib)
+
+
+def _add_invoice_item(parent, item, sign, lang):
+    what = f"Invoice line {item.invoice_line_number}"
+    if not item.unit_of_measure:
+        raise ValueError(f"{what} needs a unit of measure.")
+    attrib = {
+        "invoiceLineNumber": str(item.invoice_line_number),
+        "quantity": _format_quantity(_signed(item.quantity, sign)),
+    }
+    el = _sub(parent, "InvoiceDetailItem", attrib=attrib)
+    _sub(el, "UnitOfMeasure", item.unit_of_measure)
+    _add_money(el, "UnitPrice", item.unit_price)
+    order_line = item.order_line_number
+    reference = _sub(
+        el,
+        "InvoiceDetailItemReference",
+        attrib={"lineNumber": str(item.invoice_line_number if order_line is None else order_line)},
+    )
+    if item.supplier_part_id or item.supplier_part_auxiliary_id or item.buyer_part_id:
+        _add_item_id(
+            reference, item.supplier_part_id, item.supplier_part_auxiliary_id, item.buyer_part_id
+        )
+    if item.description:
+        _sub(reference, "Description", item.description, {XML_LANG: lang})
+    _add_money(el, "SubtotalAmount", _signed(item.subtotal, sign))
+    if item.tax:
+        _add_invoice_tax(el, item.tax.tax_amount, [item.tax], sign, lang)
+    discount = item.discount_amount
+    if discount is None and item.gross_amount is not None:
+        discount = Money(item.gross_amount.amount - item.subtotal.amount, item.subtotal.currency)
+    if discount is not None and discount.amount:
+        _add_money(el, "InvoiceDetailDiscount", _signed(discount, sign))
 
 
 # --- builders ----------------------------------------------------------------------------------
@@ -1138,6 +1575,112 @@ def build_confirmation_request(
     return _serialize(root, dtd="Fulfill")
 
 
+def build_invoice_detail_request(
+    header, invoice, *, deployment_mode="production", payload_id=None, timestamp=None, lang="en"
+):
+    """An InvoiceDetailRequest (cXML 1.2.037, ``InvoiceDetail.dtd``) for one buyer order.
+
+    ``standard`` invoices list the lines. Credit memos take the same positive values and are
+    written with negative amounts (InvoiceDetail.dtd: negative amounts are credit; the DueAmount
+    of a credit memo must be negative); unit prices and tax rates stay positive:
+
+    - ``creditMemo``: header-level, as the DTD requires (``isHeaderInvoice="yes"``): an
+      ``InvoiceDetailHeaderOrder`` with the order's totals and taxes, no lines;
+    - ``lineLevelCreditMemo``: the lines with negative quantities and amounts; needs
+      ``original_invoice_payload_id`` (DocumentReference to the credited invoice).
+
+    Line taxes set ``isTaxInLine``; line discounts are informational (prices are net, and
+    ``isDiscountInLine`` is not set, so the buyer does not deduct them again).
+
+    :raises ValueError: no invoiceID, orderID or lines, an unknown purpose or operation, a
+        missing original invoice payloadID where required, mixed currencies, incomplete lines
+    """
+    purpose = _check_choice(invoice.purpose, INVOICE_PURPOSES, "purpose")
+    operation = _check_choice(invoice.operation, INVOICE_OPERATIONS, "operation")
+    if not invoice.invoice_id:
+        raise ValueError("An InvoiceDetailRequest needs an invoice number (invoiceID).")
+    if not invoice.order_id:
+        raise ValueError(f"The invoice {invoice.invoice_id} needs the buyer's order number.")
+    if not invoice.items and not (purpose == "creditMemo" and invoice.subtotal is not None):
+        raise ValueError(f"The invoice {invoice.invoice_id} needs at least one line.")
+    numbers = [item.invoice_line_number for item in invoice.items]
+    if len(set(numbers)) != len(numbers):
+        raise ValueError(f"The invoice {invoice.invoice_id} repeats an invoice line number.")
+    needs_original = purpose == "lineLevelCreditMemo" or operation == "delete"
+    if needs_original and not invoice.original_invoice_payload_id:
+        raise ValueError(
+            f"The invoice {invoice.invoice_id} ({purpose}, {operation}) needs the payloadID of "
+            "the original invoice document (original_invoice_payload_id)."
+        )
+    if invoice.payment_term_days is not None and invoice.payment_term_days < 0:
+        raise ValueError(f"The invoice {invoice.invoice_id} has a negative payment term.")
+    invoice = _complete_invoice_totals(invoice)
+    sign = -1 if purpose in CREDIT_PURPOSES else 1
+    header_level = purpose == "creditMemo"
+    root, request = _request_document(
+        header, deployment_mode, payload_id, timestamp, lang, INVOICE_CXML_VERSION
+    )
+    el = _sub(request, "InvoiceDetailRequest")
+    attrib = {
+        "invoiceID": invoice.invoice_id,
+        "purpose": purpose,
+        "operation": operation,
+        "invoiceDate": format_datetime(invoice.invoice_date),
+    }
+    header_el = _sub(el, "InvoiceDetailRequestHeader", attrib=attrib)
+    _sub(
+        header_el,
+        "InvoiceDetailHeaderIndicator",
+        attrib={"isHeaderInvoice": "yes" if header_level else None},
+    )
+    tax_in_line = not header_level and any(item.tax for item in invoice.items)
+    _sub(
+        header_el,
+        "InvoiceDetailLineIndicator",
+        attrib={"isTaxInLine": "yes" if tax_in_line else None},
+    )
+    for partner in invoice.partners:
+        _add_invoice_partner(header_el, partner, lang)
+    if invoice.original_invoice_payload_id:
+        reference = {"payloadID": invoice.original_invoice_payload_id}
+        _sub(header_el, "DocumentReference", attrib=reference)
+    if invoice.original_invoice_id:
+        original_date = invoice.original_invoice_date
+        original = {
+            "invoiceID": invoice.original_invoice_id,
+            "invoiceDate": format_datetime(original_date) if original_date else None,
+        }
+        _sub(header_el, "InvoiceIDInfo", attrib=original)
+    if invoice.payment_term_days is not None:
+        term = {"payInNumberOfDays": str(int(invoice.payment_term_days)), "percentageRate": "0"}
+        _sub(header_el, "InvoiceDetailPaymentTerm", attrib=term)
+    if invoice.comments:
+        _sub(header_el, "Comments", invoice.comments, {XML_LANG: lang})
+    _add_extrinsics(header_el, invoice.extrinsics)
+    if header_level:
+        order_el = _sub(el, "InvoiceDetailHeaderOrder")
+        _add_invoice_order_info(order_el, invoice)
+        order_summary = _sub(
+            order_el, "InvoiceDetailOrderSummary", attrib={"invoiceLineNumber": "1"}
+        )
+        _add_money(order_summary, "SubtotalAmount", _signed(invoice.subtotal, sign))
+        _add_invoice_tax(order_summary, invoice.total_tax, invoice.taxes, sign, lang)
+        _add_money(order_summary, "GrossAmount", _signed(invoice.gross_amount, sign))
+        _add_money(order_summary, "NetAmount", _signed(invoice.net_amount, sign))
+    else:
+        order_el = _sub(el, "InvoiceDetailOrder")
+        _add_invoice_order_info(order_el, invoice)
+        for item in invoice.items:
+            _add_invoice_item(order_el, item, sign, lang)
+    summary = _sub(el, "InvoiceDetailSummary")
+    _add_money(summary, "SubtotalAmount", _signed(invoice.subtotal, sign))
+    _add_invoice_tax(summary, invoice.total_tax, invoice.taxes, sign, lang)
+    _add_money(summary, "GrossAmount", _signed(invoice.gross_amount, sign))
+    _add_money(summary, "NetAmount", _signed(invoice.net_amount, sign))
+    _add_money(summary, "DueAmount", _signed(invoice.due_amount, sign))
+    return _serialize(root, dtd="InvoiceDetail")
+
+
 # --- browser form, statuses, redaction ---------------------------------------------------------
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -1197,7 +1740,8 @@ def redact_secrets(data):
 
 def with_shared_secret(data, shared_secret):
     """The stored document (kept without secrets) with ``shared_secret`` in its Sender
-    credential, ready to post: same payloadID, so a retry is the same document."""
+    credential, ready to post: same payloadID, so a retry is the same document, and a DOCTYPE
+    naming the document's own version and DTD."""
     root = _load(data, DEFAULT_MAX_BYTES)
     for credential in root.iterfind("Header/Sender/Credential"):
         for old in credential.findall("SharedSecret"):
@@ -1209,4 +1753,4 @@ def with_shared_secret(data, shared_secret):
     dtd = "Fulfill" if root.find("Request/ConfirmationRequest") is not None else "cXML"
     if root.find("Request/InvoiceDetailRequest") is not None:
         dtd = "InvoiceDetail"
-    return _serialize(root, dtd=dtd)
+    return _serialize(root, dtd=dtd, version=_document_version(root))
