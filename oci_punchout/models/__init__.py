@@ -1,6 +1,7 @@
 from . import account_edi_xml_ubl_bis3
 from . import account_move
 from . import account_move_line
+from . import account_move_send
 from . import ir_http
 from . import punchout_connection
 from . import punchout_connection_cxml
@@ -15,6 +16,7 @@ from . import punchout_unit_code
 from . import product_category
 from . import product_product
 from . import product_template
+from . import res_config_settings
 from . import res_partner
 from . import res_users
 from . import sale_order

@@ -111,6 +111,11 @@ class PunchoutMessage(models.Model):
     http_status = fields.Integer(string="HTTP Status", readonly=True)
     remote_addr = fields.Char(string="Remote Address", readonly=True, index=True)
     auth_failed = fields.Boolean(readonly=True, index=True)
+    refused = fields.Boolean(
+        readonly=True,
+        help="Outbound: the buyer's system refused this document (cXML 4xx); sending the same "
+        "document again will not help.",
+    )
 
     def init(self):
         # A document with the same key (cXML payloadID) is processed once: the database, not the
@@ -120,6 +125,15 @@ class PunchoutMessage(models.Model):
             CREATE UNIQUE INDEX IF NOT EXISTS punchout_message_inbound_dedup_key_uniq
                 ON punchout_message (kind, dedup_key)
              WHERE direction = 'in' AND dedup_key IS NOT NULL
+            """
+        )
+        # One cXML invoice document per invoice at a time, not refused: a retry or a second
+        # Send posts that same document (same payloadID) again, so the buyer never gets two.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS punchout_message_cxml_invoice_uniq
+                ON punchout_message (move_id)
+             WHERE direction = 'out' AND kind = 'cxml_invoice' AND refused IS NOT TRUE
             """
         )
 
@@ -307,7 +321,9 @@ class PunchoutMessage(models.Model):
 
     def _send(self):
         """Post pending outbound documents to the buyer's system and record its answer."""
-        for message in self._lock_for_sending():
+        # Whoever triggers it (the accountant's Send, the cron), sending only updates the log.
+        locked = self.sudo()._lock_for_sending()
+        for message in locked:
             connection = message.connection_id.sudo()
             url = message._outbound_url()
             if not url:
@@ -323,12 +339,37 @@ class PunchoutMessage(models.Model):
                 message._retry_later(f"{type(exc).__name__}: {exc}")
                 continue
             message._record_answer(http_status, content)
+        for message in locked:
+            message._notify_invoice()
 
     def _outbound_url(self):
         self.ensure_one()
         if self.kind == "cxml_confirmation":
             return self.connection_id.cxml_confirmation_url
+        if self.kind == "cxml_invoice":
+            return self.connection_id.cxml_invoice_url
         return False
+
+    def _notify_invoice(self):
+        """Tell the invoice's followers what the buyer's system did with it."""
+        self.ensure_one()
+        if self.kind != "cxml_invoice" or not self.move_id:
+            return
+        if self.state == "done":
+            body = self.env._("The buyer's system accepted the cXML invoice.")
+        elif self.refused:
+            body = self.env._(
+                "The buyer's system refused the cXML invoice: %(reason)s", reason=self.error
+            )
+        elif self.state == "pending":
+            body = self.env._(
+                "The cXML invoice could not be delivered (%(reason)s); it is sent again "
+                "automatically.",
+                reason=self.error,
+            )
+        else:
+            body = self.env._("The cXML invoice was not delivered: %(reason)s", reason=self.error)
+        self.move_id.sudo().message_post(body=body)
 
     def _record_answer(self, http_status, content):
         self.ensure_one()
@@ -345,7 +386,7 @@ class PunchoutMessage(models.Model):
             reason = f"cXML {response.status_code} {response.status_text}: {response.message}"
         if response and 400 <= response.status_code < 500 and response.status_code != 409:
             # The buyer's system refused this document: sending it again will not help.
-            self._set_error(reason, http_status=http_status, response_payload=answer)
+            self._set_error(reason, http_status=http_status, response_payload=answer, refused=True)
             return
         self.response_payload = answer
         self._retry_later(reason, http_status=http_status)
@@ -378,8 +419,15 @@ class PunchoutMessage(models.Model):
         due._send()
 
     def action_send_now(self):
-        """Send again (also after a refusal, once the cause is fixed)."""
-        self.filtered(lambda m: m.direction == "out" and m.state != "done")._send()
+        """Send again (also after a refusal, once the cause is fixed). A refused invoice is
+        sent again from the invoice: a corrected invoice makes a new document."""
+        self.filtered(
+            lambda m: (
+                m.direction == "out"
+                and m.state != "done"
+                and not (m.kind == "cxml_invoice" and m.refused)
+            )
+        )._send()
 
     @api.model
     def _is_throttled(self, remote_addr):

@@ -1,8 +1,15 @@
-from odoo import models
+from odoo import fields, models
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
+
+    invoice_edi_format = fields.Selection(
+        selection_add=[("cxml", "cXML Invoice (InvoiceDetailRequest)")]
+    )
+    invoice_sending_method = fields.Selection(
+        selection_add=[("punchout_cxml", "to the buyer's procurement system (cXML)")]
+    )
 
     def _compute_last_website_so_id(self):  # pylint: disable=missing-return
         """A punchout cart belongs to its punch-in: a normal login never reopens it."""

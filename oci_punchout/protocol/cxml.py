@@ -1733,6 +1733,16 @@ def status_for(exc):
     return 500, STATUS_TEXTS[500]
 
 
+def payload_id_of(data):
+    """The payloadID of a (stored) cXML document, text or bytes; empty when it has none.
+
+    :raises MalformedDocument: not a readable cXML document
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return _load(data, DEFAULT_MAX_BYTES).get("payloadID", "")
+
+
 def redact_secrets(data):
     """The document bytes with every SharedSecret / CredentialMac value replaced by ``***``."""
     return _SECRET.sub(rb"\1***\3", data)

@@ -15,12 +15,23 @@ Usage::
     findings = validate(xml_bytes, rule_sets["peppol_bis3"])
     for finding in fatal(findings):
         print(finding.rule_id, finding.text)
+
+Saxon runs in a GraalVM isolate that reserves a large virtual address space up front: in a
+process whose address space is limited (``RLIMIT_AS``, which Odoo sets from
+``limit_memory_hard``) the first compile kills the whole process instead of raising. Servers
+therefore use :func:`validate_in_subprocess`, which runs the rules in a child Python process
+that lifts that limit for itself.
 """
 
+import base64
 import functools
+import json
+import os
 import re
+import subprocess
+import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from lxml import etree
@@ -332,3 +343,102 @@ def cached_rule_sets(rules_dir, xsd_dir=None):
     xsd_dir = str(Path(xsd_dir).resolve()) if xsd_dir else None
     with _cache_lock:
         return _cached_rule_sets(rules_dir, xsd_dir)
+
+
+# --- running the rules in a child process ------------------------------------------------------
+
+SUBPROCESS_TIMEOUT = 300
+_PACKAGE_PARENT = Path(__file__).resolve().parents[1]
+
+
+def validate_in_subprocess(documents, rules_dir, xsd_dir=None, timeout=SUBPROCESS_TIMEOUT):
+    """Findings of the official rules for each ``(rule_set_name, xml_bytes)`` of ``documents``,
+    computed in a child Python process (see the module docstring): a list of finding lists, in
+    the order of ``documents``. Only the rule sets named are compiled (about a second each).
+
+    :raises RulesUnavailable: saxonche, a rule set or the schemas are missing, or the child
+        process failed or timed out
+    :raises RuleExecutionError: a document could not be checked
+    """
+    documents = list(documents)
+    if not documents:
+        return []
+    request = {
+        "rules_dir": str(rules_dir),
+        "xsd_dir": str(xsd_dir) if xsd_dir else None,
+        "documents": [
+            {"rule_set": name, "xml": base64.b64encode(xml_bytes).decode("ascii")}
+            for name, xml_bytes in documents
+        ],
+    }
+    env = {**os.environ, "PYTHONPATH": str(_PACKAGE_PARENT)}
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "protocol.einvoice_rules"],
+            input=json.dumps(request).encode(),
+            capture_output=True,
+            timeout=timeout,
+            cwd=_PACKAGE_PARENT,
+            env=env,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise RulesUnavailable(f"The rules process could not run: {exc}") from exc
+    try:
+        answer = json.loads(completed.stdout)
+    except ValueError:
+        detail = completed.stderr.decode(errors="replace").strip()[-500:]
+        raise RulesUnavailable(
+            f"The rules process failed (exit code {completed.returncode}): {detail}"
+        ) from None
+    if "unavailable" in answer:
+        raise RulesUnavailable(answer["unavailable"])
+    results = []
+    for result in answer["results"]:
+        if "error" in result:
+            raise RuleExecutionError(result["error"])
+        results.append([Finding(**finding) for finding in result["findings"]])
+    return results
+
+
+def _lift_address_space_limit():
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not POSIX
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+
+
+def _serve_subprocess_request(stdin, stdout):
+    """The child side of :func:`validate_in_subprocess`: a JSON request in, JSON answer out."""
+    _lift_address_space_limit()
+    request = json.load(stdin)
+    try:
+        if PySaxonProcessor is None:
+            raise RulesUnavailable("saxonche is not installed: the official rules cannot be run.")
+        xsd_dir = request.get("xsd_dir")
+        schemas = UblSchemas(xsd_dir) if xsd_dir else None
+        rule_sets = {}
+        for name in dict.fromkeys(document["rule_set"] for document in request["documents"]):
+            files = find_rule_files(request["rules_dir"], name)
+            rule_sets[name] = RuleSet(name, files, schemas=schemas)
+    except RulesUnavailable as exc:
+        json.dump({"unavailable": str(exc)}, stdout)
+        return
+    results = []
+    for document in request["documents"]:
+        try:
+            findings = rule_sets[document["rule_set"]].validate(base64.b64decode(document["xml"]))
+        except RuleExecutionError as exc:
+            results.append({"error": str(exc)})
+        except Exception as exc:
+            results.append({"error": getattr(exc, "message", None) or str(exc)})
+        else:
+            results.append({"findings": [asdict(finding) for finding in findings]})
+    json.dump({"results": results}, stdout)
+
+
+if __name__ == "__main__":
+    _serve_subprocess_request(sys.stdin, sys.stdout)

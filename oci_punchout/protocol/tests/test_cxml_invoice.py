@@ -690,3 +690,11 @@ def test_oversize_invoice_is_refused():
     huge = data.replace(b"Thank you for your order.", b"x" * (6 * 1024 * 1024))
     with pytest.raises(PayloadTooLarge):
         cxml.parse_invoice_detail_request(huge)
+
+
+def test_payload_id_of_a_stored_document():
+    document = cxml.build_response(200, "OK", payload_id="stored-1@supplier.example")
+    assert cxml.payload_id_of(document) == "stored-1@supplier.example"
+    assert cxml.payload_id_of(document.decode()) == "stored-1@supplier.example"
+    with pytest.raises(MalformedDocument):
+        cxml.payload_id_of(b"<not-closed")

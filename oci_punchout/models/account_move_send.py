@@ -1,0 +1,139 @@
+import logging
+
+from odoo import api, models
+
+from ..protocol import einvoice_rules
+
+_logger = logging.getLogger(__name__)
+
+CXML_METHOD = "punchout_cxml"
+MAX_FINDINGS_SHOWN = 10
+
+
+class AccountMoveSend(models.AbstractModel):
+    """The Send wizard: cXML invoices posted to the buyer's system, the buyer's invoice
+    address for e-mails, and checks before anything leaves."""
+
+    _inherit = "account.move.send"
+
+    # ------------------------------------------------------------------
+    # Sending method
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _is_applicable_to_move(self, method, move):
+        if method == CXML_METHOD:
+            connection = move._get_punchout_connection()
+            return bool(
+                move.is_sale_document()
+                and connection.protocol == "cxml"
+                and move._get_punchout_orders()
+            )
+        return super()._is_applicable_to_move(method, move)
+
+    @api.model
+    def _get_default_mail_partner_ids(self, move, mail_template, mail_lang):
+        connection = move._get_punchout_connection()
+        if connection.invoice_email:
+            return connection._get_invoice_mail_partner()
+        return super()._get_default_mail_partner_ids(move, mail_template, mail_lang)
+
+    # ------------------------------------------------------------------
+    # Alerts: missing data, and the official rules when they are available
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_alerts(self, moves, moves_data):
+        alerts = super()._get_alerts(moves, moves_data)
+        ubl_formats = set(self.env["res.partner"]._get_peppol_formats())
+        problems = []
+        to_check = []
+        for move in moves.filtered(lambda m: m.is_sale_document()):
+            if not move._get_punchout_connection():
+                continue
+            move_data = moves_data[move]
+            edi_format = move_data.get("invoice_edi_format")
+            if CXML_METHOD in (move_data.get("sending_methods") or ()):
+                problems += move._get_punchout_missing_data("cxml")
+            elif edi_format in ubl_formats:
+                move_problems = move._get_punchout_missing_data("ubl")
+                problems += move_problems
+                if not move_problems and edi_format in einvoice_rules.RULE_SET_BY_EDI_FORMAT:
+                    to_check.append((move, edi_format))
+        if problems:
+            alerts["oci_punchout_missing_data"] = {
+                "level": "danger",
+                "message": "\n".join(dict.fromkeys(problems)),
+            }
+        alerts.update(self._punchout_rules_alerts(to_check))
+        return alerts
+
+    @api.model
+    def _punchout_rules_alerts(self, moves_formats):
+        """Alerts for the official rules' fatal findings on the UBL the ``(move, edi_format)``
+        pairs would be sent as, when the check is on."""
+        if not moves_formats:
+            return {}
+        documents = []
+        for move, edi_format in moves_formats:
+            builder = move.partner_id.commercial_partner_id._get_edi_builder(edi_format)
+            xml_content, _errors = builder._export_invoice(move)
+            documents.append((einvoice_rules.RULE_SET_BY_EDI_FORMAT[edi_format], xml_content))
+        try:
+            results = self.env["res.config.settings"]._punchout_check_einvoices(documents)
+        except (einvoice_rules.RulesUnavailable, einvoice_rules.RuleExecutionError) as exc:
+            _logger.warning("E-invoices not checked against the official rules: %s", exc)
+            return {
+                "oci_punchout_rules_unavailable": {
+                    "level": "warning",
+                    "message": self.env._(
+                        "The e-invoice could not be checked against the official rules: "
+                        "%(reason)s",
+                        reason=exc,
+                    ),
+                }
+            }
+        findings = [
+            f"{move.name}: {finding}"
+            for (move, _edi_format), fatal_findings in zip(
+                moves_formats, results or [], strict=False
+            )
+            for finding in fatal_findings
+        ]
+        if not findings:
+            return {}
+        return {
+            "oci_punchout_rules": {
+                "level": "danger",
+                "message": self.env._(
+                    "The e-invoice breaks the official rules; the buyer's system would "
+                    "refuse it:\n%(findings)s",
+                    findings="\n".join(findings[:MAX_FINDINGS_SHOWN]),
+                ),
+            }
+        }
+
+    # ------------------------------------------------------------------
+    # Sending
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _hook_invoice_document_before_pdf_report_render(self, invoice, invoice_data):
+        super()._hook_invoice_document_before_pdf_report_render(invoice, invoice_data)
+        if CXML_METHOD not in invoice_data["sending_methods"]:
+            return
+        problems = invoice._get_punchout_missing_data("cxml")
+        if problems:
+            invoice_data["error"] = {
+                "error_title": self.env._("The cXML invoice cannot be sent:"),
+                "errors": problems,
+            }
+
+    @api.model
+    def _call_web_service_after_invoice_pdf_render(self, invoices_data):
+        super()._call_web_service_after_invoice_pdf_render(invoices_data)
+        for invoice, invoice_data in invoices_data.items():
+            if CXML_METHOD in invoice_data["sending_methods"] and not invoice_data.get("error"):
+                # Delivery failures do not fail the Send: the document is kept and sent again
+                # by the cron; the invoice shows the buyer's answer.
+                invoice._punchout_send_cxml_invoice()

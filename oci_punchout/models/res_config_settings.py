@@ -1,0 +1,42 @@
+from odoo import api, fields, models
+
+from ..protocol import einvoice_rules
+
+RULES_DIR_PARAM = "oci_punchout.einvoice_rules_dir"
+XSD_DIR_PARAM = "oci_punchout.ubl_xsd_dir"
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    punchout_einvoice_rules_dir = fields.Char(
+        string="Official E-invoicing Rules",
+        config_parameter=RULES_DIR_PARAM,
+        help="Folder on the server holding the official rule files side by side "
+        "(cen-en16931-<version>, peppol-bis-billing-<version>, si-ubl-<version>). When set, "
+        "and the Python package saxonche is installed, every Peppol BIS 3 and NLCIUS invoice "
+        "is checked before it is sent.",
+    )
+    punchout_ubl_xsd_dir = fields.Char(
+        string="UBL 2.1 Schemas",
+        config_parameter=XSD_DIR_PARAM,
+        help="Folder holding the UBL 2.1 xsd folder (maindoc/ and common/): the check "
+        "validates against the schema too.",
+    )
+
+    @api.model
+    def _punchout_check_einvoices(self, documents):
+        """Fatal findings of the official rules for each ``(rule_set_name, xml_bytes)``, or
+        None when the check is off. The rules run in a child process: Saxon cannot run inside
+        an Odoo worker whose address space is limited.
+
+        :raises einvoice_rules.RulesUnavailable: the check is on but cannot run
+        """
+        params = self.env["ir.config_parameter"].sudo()
+        rules_dir = params.get_param(RULES_DIR_PARAM)
+        if not rules_dir:
+            return None
+        results = einvoice_rules.validate_in_subprocess(
+            documents, rules_dir, params.get_param(XSD_DIR_PARAM) or None
+        )
+        return [einvoice_rules.fatal(findings) for findings in results]

@@ -1,0 +1,402 @@
+import re
+from unittest.mock import patch
+
+import psycopg2
+import requests
+from lxml import etree
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from ..protocol import cxml
+from .einvoice_common import CXML_INVOICE_DTD, EINVOICE_RULES_DIR, UBL_XSD_DIR, EinvoiceCommon
+
+NO_NETWORK = etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False)
+
+
+def assert_valid_invoice_detail(document):
+    """``document`` (bytes) is valid against the official InvoiceDetail.dtd 1.2.037."""
+    root = etree.fromstring(document, NO_NETWORK)
+    dtd = etree.DTD(str(CXML_INVOICE_DTD))
+    if not dtd.validate(root):
+        raise AssertionError(
+            f"not valid against InvoiceDetail.dtd 1.2.037: {dtd.error_log.filter_from_errors()}"
+        )
+    return root
+
+
+def payload_id(document):
+    return re.search(rb'<cXML[^>]*payloadID="([^"]+)"', document).group(1).decode()
+
+
+class BuyerSystem:
+    """The buyer's procurement system behind our one outbound HTTP method."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.received = []
+
+    def __call__(self, url, body, content_type="text/xml; charset=UTF-8"):
+        # Patched onto the class as a plain object: called without the connection.
+        self.received.append((url, body))
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def ok():
+    return 200, cxml.build_response(200, "OK", "Invoice received.")
+
+
+@tagged("post_install", "-at_install")
+class TestEinvoiceSend(EinvoiceCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.connection_de.sudo().write(
+            {"invoice_edi_format": "cxml", "invoice_sending_method": "punchout_cxml"}
+        )
+        cls.connection_nl.sudo().write(
+            {
+                "invoice_edi_format": "nlcius",
+                "invoice_sending_method": "email",
+                "invoice_email": "crediteuren@inkoper.example",
+            }
+        )
+
+    def _order_de(self, po_number="4500099001"):
+        return self._punchout_order(
+            self.connection_de,
+            [
+                {"product": self.product_a, "quantity": 3, "discount": 10, "buyer_part": "MAT-1"},
+                {"product": self.product_b, "quantity": 2, "po_line": 20},
+            ],
+            po_number=po_number,
+        )
+
+    def _wizard(self, invoice, **values):
+        wizard = (
+            self.env["account.move.send.wizard"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({})
+        )
+        if values:
+            wizard.write(values)
+        return wizard
+
+    def _send(self, invoice, buyer_system, **values):
+        with patch.object(type(self.env["punchout.connection"]), "_punchout_post", buyer_system):
+            return self._wizard(invoice, **values).action_send_and_print()
+
+    def _cxml_messages(self, invoice):
+        return self.env["punchout.message"].search(
+            [("move_id", "=", invoice.id), ("kind", "=", "cxml_invoice")], order="id"
+        )
+
+    # ------------------------------------------------------------------
+    # The connection sets the buyer's defaults
+    # ------------------------------------------------------------------
+
+    def test_connection_sets_the_buyers_format_and_channel(self):
+        buyer = self.buyer_de.with_company(self.company)
+        self.assertEqual(buyer.invoice_edi_format, "cxml")
+        self.assertEqual(buyer.invoice_sending_method, "punchout_cxml")
+        self.connection_nl.sudo().invoice_edi_format = "ubl_bis3"
+        self.assertEqual(self.buyer_nl.with_company(self.company).invoice_edi_format, "ubl_bis3")
+        self.assertEqual(self.buyer_nl.with_company(self.company).invoice_sending_method, "email")
+        wizard = self._wizard(self._invoice(self._order_de()))
+        self.assertEqual(wizard.sending_methods, ["punchout_cxml"])
+        self.assertEqual(wizard.invoice_edi_format, "cxml")
+
+    # ------------------------------------------------------------------
+    # cXML invoices
+    # ------------------------------------------------------------------
+
+    def test_cxml_invoice_is_posted_valid_and_matched_to_the_order(self):
+        order = self._order_de()
+        invoice = self._invoice(order)
+        buyer_system = BuyerSystem(ok())
+        self._send(invoice, buyer_system)
+
+        self.assertEqual(len(buyer_system.received), 1)
+        url, body = buyer_system.received[0]
+        self.assertEqual(url, "https://buyer.example/cxml/invoice")
+        root = assert_valid_invoice_detail(body)
+        self.assertEqual(root.get("version"), "1.2.037")
+        self.assertEqual(
+            root.findtext("Header/Sender/Credential/SharedSecret"), "our-invoice-secret"
+        )
+        self.assertEqual(root.findtext("Header/To/Credential/Identity"), "AN01000000099")
+        self.assertEqual(root.findtext("Header/From/Credential/Identity"), "AN01000000001")
+        request = root.find("Request/InvoiceDetailRequest")
+        header = request.find("InvoiceDetailRequestHeader")
+        self.assertEqual(header.get("invoiceID"), invoice.name)
+        self.assertEqual(header.get("purpose"), "standard")
+        reference = request.find(".//InvoiceDetailOrderInfo/OrderReference")
+        self.assertEqual(reference.get("orderID"), "4500099001")
+        self.assertEqual(
+            reference.find("DocumentReference").get("payloadID"), "4500099001@buyer.example"
+        )
+        items = request.findall(".//InvoiceDetailItem")
+        self.assertEqual(
+            [item.find("InvoiceDetailItemReference").get("lineNumber") for item in items],
+            ["10", "20"],
+        )
+        self.assertEqual(
+            items[0].findtext("InvoiceDetailItemReference/ItemID/BuyerPartID"), "MAT-1"
+        )
+        self.assertEqual(
+            items[0].findtext("InvoiceDetailItemReference/ItemID/SupplierPartID"), "PAPER-A4"
+        )
+        due = request.find("InvoiceDetailSummary/DueAmount/Money")
+        self.assertAlmostEqual(float(due.text), invoice.amount_total, places=2)
+        self.assertEqual(due.get("currency"), invoice.currency_id.name)
+
+        message = self._cxml_messages(invoice)
+        self.assertRecordValues(
+            message, [{"state": "done", "attempt_count": 1, "order_id": order.id}]
+        )
+        self.assertNotIn("our-invoice-secret", message.payload)
+        self.assertEqual(payload_id(message.payload.encode()), payload_id(body))
+        self.assertEqual(invoice.punchout_cxml_state, "done")
+        self.assertTrue(invoice.is_move_sent)
+        self.assertIn("accepted", invoice.message_ids[0].body)
+
+        # Sending again does not post the invoice a second time.
+        self._send(invoice, buyer_system)
+        self.assertEqual(len(buyer_system.received), 1)
+        self.assertEqual(len(self._cxml_messages(invoice)), 1)
+
+    def test_credit_note_of_a_cxml_invoice_credits_its_lines(self):
+        invoice = self._invoice(self._order_de())
+        buyer_system = BuyerSystem(ok())
+        self._send(invoice, buyer_system)
+        refund = self._credit_note(invoice)
+        self._send(refund, buyer_system)
+        invoice_body, refund_body = (body for _url, body in buyer_system.received)
+        root = assert_valid_invoice_detail(refund_body)
+        request = root.find("Request/InvoiceDetailRequest")
+        header = request.find("InvoiceDetailRequestHeader")
+        self.assertEqual(header.get("purpose"), "lineLevelCreditMemo")
+        self.assertEqual(header.find("InvoiceIDInfo").get("invoiceID"), invoice.name)
+        self.assertEqual(
+            header.find("DocumentReference").get("payloadID"),
+            payload_id(invoice_body),
+        )
+        items = request.findall(".//InvoiceDetailItem")
+        self.assertEqual(
+            [item.find("InvoiceDetailItemReference").get("lineNumber") for item in items],
+            ["10", "20"],
+        )
+        self.assertTrue(all(float(item.get("quantity")) < 0 for item in items))
+        due = float(request.findtext("InvoiceDetailSummary/DueAmount/Money"))
+        self.assertAlmostEqual(due, -refund.amount_total, places=2)
+        self.assertEqual(refund.punchout_cxml_state, "done")
+
+    def test_credit_note_of_an_invoice_sent_otherwise_is_a_header_credit_memo(self):
+        invoice = self._invoice(self._order_de())
+        refund = self._credit_note(invoice)
+        buyer_system = BuyerSystem(ok())
+        self._send(refund, buyer_system)
+        root = assert_valid_invoice_detail(buyer_system.received[0][1])
+        header = root.find("Request/InvoiceDetailRequest/InvoiceDetailRequestHeader")
+        self.assertEqual(header.get("purpose"), "creditMemo")
+        self.assertEqual(header.find("InvoiceIDInfo").get("invoiceID"), invoice.name)
+        self.assertEqual(
+            root.find(".//InvoiceDetailOrderInfo/OrderReference").get("orderID"), "4500099001"
+        )
+        due = float(root.findtext(".//InvoiceDetailSummary/DueAmount/Money"))
+        self.assertAlmostEqual(due, -refund.amount_total, places=2)
+
+    def test_endpoint_failures_keep_the_invoice_sendable_and_retry_the_same_document(self):
+        invoice = self._invoice(self._order_de())
+        failures = [
+            requests.ConnectionError("connection refused"),
+            requests.Timeout("read timed out"),
+            (500, b"<html>Internal Server Error</html>"),
+            (200, cxml.build_response(500, "Internal Server Error", "try later")),
+        ]
+        buyer_system = BuyerSystem(failures[0])
+        self._send(invoice, buyer_system)
+        message = self._cxml_messages(invoice)
+        self.assertEqual(message.state, "pending")
+        self.assertEqual(invoice.punchout_cxml_state, "pending")
+        self.assertIn("connection refused", invoice.punchout_cxml_error)
+
+        for failure in failures[1:]:
+            message.sudo().next_attempt_at = "2000-01-01 00:00:00"
+            with patch.object(
+                type(self.env["punchout.connection"]),
+                "_punchout_post",
+                BuyerSystem(failure),
+            ):
+                self.env["punchout.message"]._cron_send_pending()
+            self.assertEqual(message.state, "pending", failure)
+            self.assertTrue(invoice.punchout_cxml_error)
+        self.assertIn("500", invoice.punchout_cxml_error)
+
+        # The accountant presses Send again: the same document goes out, and is taken.
+        buyer_system = BuyerSystem(ok())
+        self._send(invoice, buyer_system)
+        self.assertEqual(message.state, "done")
+        self.assertEqual(message.attempt_count, 5)
+        self.assertEqual(self._cxml_messages(invoice), message)
+        self.assertEqual(
+            payload_id(buyer_system.received[0][1]), payload_id(message.payload.encode())
+        )
+        self.assertEqual(invoice.punchout_cxml_state, "done")
+
+    def test_refusal_is_shown_and_a_corrected_invoice_is_a_new_document(self):
+        invoice = self._invoice(self._order_de())
+        refusal = (200, cxml.build_response(400, "Bad Request", "Unknown cost centre"))
+        buyer_system = BuyerSystem(refusal)
+        self._send(invoice, buyer_system)
+        first = self._cxml_messages(invoice)
+        self.assertRecordValues(first, [{"state": "error", "refused": True}])
+        self.assertEqual(invoice.punchout_cxml_state, "refused")
+        self.assertIn("Unknown cost centre", invoice.punchout_cxml_error)
+
+        # Not sent again by the cron, nor by "Send now" on the refused document.
+        first.sudo().next_attempt_at = "2000-01-01 00:00:00"
+        self.env["punchout.message"]._cron_send_pending()
+        first.action_send_now()
+        self.assertEqual(len(buyer_system.received), 1)
+
+        # Sending the invoice again after fixing the cause makes a new document.
+        buyer_system = BuyerSystem(ok())
+        self._send(invoice, buyer_system)
+        documents = self._cxml_messages(invoice)
+        self.assertEqual(len(documents), 2)
+        self.assertEqual(documents[1].state, "done")
+        self.assertNotEqual(
+            payload_id(documents[0].payload.encode()), payload_id(documents[1].payload.encode())
+        )
+        self.assertEqual(invoice.punchout_cxml_state, "done")
+
+    def test_one_live_cxml_document_per_invoice(self):
+        invoice = self._invoice(self._order_de())
+        self._send(invoice, BuyerSystem(requests.ConnectionError("down")))
+        message = self._cxml_messages(invoice)
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(psycopg2.IntegrityError),
+            self.env.cr.savepoint(),
+        ):
+            message.sudo().copy({"move_id": invoice.id})
+            self.env.flush_all()
+
+    # ------------------------------------------------------------------
+    # Missing data: an alert before sending, never a broken document
+    # ------------------------------------------------------------------
+
+    def _assert_blocked(self, invoice, expected, **wizard_values):
+        wizard = self._wizard(invoice, **wizard_values)
+        alert = wizard.alerts.get("oci_punchout_missing_data")
+        self.assertTrue(alert, f"no alert; alerts: {wizard.alerts}")
+        self.assertEqual(alert["level"], "danger")
+        self.assertIn(expected, alert["message"])
+        buyer_system = BuyerSystem(ok())
+        with (
+            patch.object(type(self.env["punchout.connection"]), "_punchout_post", buyer_system),
+            self.assertRaisesRegex(UserError, re.escape(expected)),
+        ):
+            wizard.action_send_and_print()
+        self.assertFalse(buyer_system.received)
+        self.assertFalse(self._cxml_messages(invoice))
+
+    def test_missing_invoice_url_vat_and_po_number(self):
+        invoice = self._invoice(self._order_de())
+        self.connection_de.sudo().cxml_invoice_url = False
+        self._assert_blocked(invoice, "has no invoice URL")
+        self.connection_de.sudo().cxml_invoice_url = "https://buyer.example/cxml/invoice"
+        self.buyer_de.vat = False
+        self._assert_blocked(invoice, "has no VAT number")
+
+    def test_free_invoice_to_a_punchout_buyer_has_no_po_number(self):
+        invoice = self.init_invoice(
+            "out_invoice", partner=self.buyer_nl, products=self.product_a, post=True
+        )
+        self._assert_blocked(invoice, "has no purchase order number")
+
+    def test_ubl_buyer_without_peppol_endpoint(self):
+        invoice = self._invoice(
+            self._punchout_order(self.connection_nl, [{"product": self.product_a}])
+        )
+        self.buyer_nl.write({"peppol_eas": False, "peppol_endpoint": False})
+        self._assert_blocked(invoice, "has no Peppol endpoint")
+
+    # ------------------------------------------------------------------
+    # E-mail channel
+    # ------------------------------------------------------------------
+
+    def test_email_goes_to_the_invoice_address_with_xml_and_pdf(self):
+        invoice = self._invoice(
+            self._punchout_order(self.connection_nl, [{"product": self.product_a}], "PO-NL-1")
+        )
+        wizard = self._wizard(invoice)
+        self.assertEqual(wizard.sending_methods, ["email"])
+        self.assertEqual(wizard.invoice_edi_format, "nlcius")
+        self.assertEqual(wizard.mail_partner_ids.email, "crediteuren@inkoper.example")
+        self.assertEqual(wizard.mail_partner_ids.parent_id, self.buyer_nl)
+        wizard.with_context(force_report_rendering=True).action_send_and_print()
+
+        message = invoice.message_ids.filtered(
+            lambda m: m.partner_ids.email == "crediteuren@inkoper.example"
+        )
+        self.assertEqual(len(message), 1)
+        attachments = {a.mimetype: a for a in message.attachment_ids}
+        self.assertTrue(attachments["application/pdf"].raw.startswith(b"%PDF"))
+        xml = etree.fromstring(attachments["application/xml"].raw, NO_NETWORK)
+        namespaces = {
+            "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+        }
+        self.assertEqual(
+            xml.xpath("/*/*[local-name()='OrderReference']/cbc:ID/text()", namespaces=namespaces),
+            ["PO-NL-1"],
+        )
+
+    # ------------------------------------------------------------------
+    # The official rules before sending
+    # ------------------------------------------------------------------
+
+    def _enable_rules_check(self):
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("oci_punchout.einvoice_rules_dir", str(EINVOICE_RULES_DIR))
+        params.set_param("oci_punchout.ubl_xsd_dir", str(UBL_XSD_DIR))
+
+    def test_rules_check_stops_an_invoice_breaking_the_official_rules(self):
+        self._enable_rules_check()
+        invoice = self._invoice(
+            self._punchout_order(self.connection_nl, [{"product": self.product_a}], "PO-NL-2")
+        )
+        wizard = self._wizard(invoice)
+        self.assertNotIn("oci_punchout_rules", wizard.alerts or {})
+
+        # A Dutch buyer needs a full address (NL national rules): without one, the alert
+        # names the rule, and nothing is sent.
+        self.buyer_nl.write({"street": False, "zip": False})
+        wizard = self._wizard(invoice)
+        alert = wizard.alerts.get("oci_punchout_rules")
+        self.assertTrue(alert, f"no rules alert; alerts: {wizard.alerts}")
+        self.assertEqual(alert["level"], "danger")
+        self.assertRegex(alert["message"], r"\[(BR-NL|NL-R)-\d+\]")
+        with self.assertRaises(UserError):
+            wizard.action_send_and_print()
+        self.assertFalse(invoice.is_move_sent)
+
+    def test_rules_check_is_off_without_the_rule_files(self):
+        invoice = self._invoice(
+            self._punchout_order(self.connection_nl, [{"product": self.product_a}], "PO-NL-3")
+        )
+        self.buyer_nl.write({"street": False, "zip": False})
+        self.assertFalse(self._wizard(invoice).alerts)
+        # Switched on but unusable: the accountant is told the check did not run.
+        self.env["ir.config_parameter"].sudo().set_param(
+            "oci_punchout.einvoice_rules_dir", "/nonexistent/rules"
+        )
+        alerts = self._wizard(invoice).alerts
+        self.assertNotIn("oci_punchout_rules", alerts)
+        self.assertEqual(alerts["oci_punchout_rules_unavailable"]["level"], "warning")
+        self.assertIn("/nonexistent/rules", alerts["oci_punchout_rules_unavailable"]["message"])
