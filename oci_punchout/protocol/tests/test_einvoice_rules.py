@@ -449,3 +449,91 @@ def test_rule_set_can_be_shared_between_threads(rule_sets):
         results = list(pool.map(check, [good, bad] * 8))
     assert results == [[], ["BR-CO-15", "BR-CO-16"]] * 8
     assert threading.current_thread().name not in names
+
+
+# --- running the rules in a child process (what an Odoo server does) -----------------------
+
+ODOO_DEFAULT_LIMIT_MEMORY_HARD = 2684354560  # bytes: Odoo's RLIMIT_AS for its workers
+ADDON_DIR = Path(__file__).resolve().parents[2]
+
+
+def _run_limited(code):
+    """Run ``code`` in a Python process limited like an Odoo worker (RLIMIT_AS 2.5 GB)."""
+    import resource
+    import subprocess
+    import sys
+
+    def limit():
+        resource.setrlimit(
+            resource.RLIMIT_AS, (ODOO_DEFAULT_LIMIT_MEMORY_HARD, resource.RLIM_INFINITY)
+        )
+
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ADDON_DIR,
+        capture_output=True,
+        timeout=300,
+        preexec_fn=limit,
+        check=False,
+    )
+
+
+def test_subprocess_gives_the_findings_of_the_in_process_run(rule_sets):
+    broken = _without(PEPPOL_ORDER.read_bytes(), BUYER_REFERENCE, ORDER_REFERENCE)
+    documents = [
+        ("peppol_bis3", PEPPOL_BASE.read_bytes()),
+        ("peppol_bis3", broken),
+        ("nlcius", NLCIUS_BASE.read_bytes()),
+    ]
+    results = einvoice_rules.validate_in_subprocess(documents, RULES_DIR, XSD_DIR)
+    expected = [validate(data, rule_sets[name]) for name, data in documents]
+    assert results == expected
+    assert [_fatal_ids(findings) for findings in results] == [[], ["PEPPOL-EN16931-R003"], []]
+
+
+def test_in_process_saxon_aborts_under_an_address_space_limit():
+    # Why servers use the child process: GraalVM reserves far more address space than Odoo
+    # allows its workers, and the failure is an abort, not an exception.
+    code = (
+        "from protocol import einvoice_rules\n"
+        f"einvoice_rules.load_rule_set({str(RULES_DIR)!r}, 'peppol_bis3')\n"
+        "print('compiled')\n"
+    )
+    completed = _run_limited(code)
+    assert completed.returncode != 0
+    assert b"compiled" not in completed.stdout
+
+
+def test_subprocess_runs_the_rules_under_an_address_space_limit():
+    broken = _without(PEPPOL_ORDER.read_bytes(), BUYER_REFERENCE, ORDER_REFERENCE)
+    code = (
+        "import sys\n"
+        "from protocol import einvoice_rules\n"
+        f"results = einvoice_rules.validate_in_subprocess([('peppol_bis3', {broken!r})], "
+        f"{str(RULES_DIR)!r})\n"
+        "print([f.rule_id for f in einvoice_rules.fatal(results[0])])\n"
+    )
+    completed = _run_limited(code)
+    assert completed.returncode == 0, completed.stderr.decode()[-2000:]
+    assert completed.stdout.strip() == b"['PEPPOL-EN16931-R003']"
+
+
+def test_subprocess_without_rules_raises_rules_unavailable(tmp_path):
+    with pytest.raises(RulesUnavailable, match="peppol-bis-billing"):
+        einvoice_rules.validate_in_subprocess(
+            [("peppol_bis3", PEPPOL_BASE.read_bytes())], tmp_path
+        )
+
+
+def test_subprocess_reports_a_hostile_document_as_rule_execution_error():
+    hostile = b'<!DOCTYPE x [<!ENTITY e "boom">]><Invoice>&e;</Invoice>'
+    with pytest.raises(einvoice_rules.RuleExecutionError):
+        einvoice_rules.validate_in_subprocess([("peppol_bis3", hostile)], RULES_DIR)
+
+
+def test_subprocess_is_not_started_for_nothing(monkeypatch):
+    def no_process(*args, **kwargs):
+        raise AssertionError("no process for no document")
+
+    monkeypatch.setattr(einvoice_rules.subprocess, "run", no_process)
+    assert einvoice_rules.validate_in_subprocess([], RULES_DIR) == []
