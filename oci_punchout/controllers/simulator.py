@@ -525,3 +525,66 @@ class PunchoutSimulatorController(http.Controller):
                 "confirmation": confirmation,
             },
         )
+
+    @http.route(
+        "/punchout/simulator/<int:connection_id>/<string:signature>/cxml/invoice",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+    )
+    def simulator_cxml_invoice(self, connection_id, signature, **_kwargs):
+        """Play the buyer's invoice receipt (test connections): take a cXML invoice the way a
+        buyer's system does, checking its credentials and its purchase order, and answer with
+        a cXML Status. Set as the connection's invoice URL by "Receive invoices in the
+        simulator"."""
+        connection = _signed_connection(connection_id, signature, protocol="cxml")
+        body = request.httprequest.get_data(cache=False)[: MAX_CXML_BYTES + 1]
+        try:
+            status, text = self._simulated_invoice_receipt(connection, body)
+        except PunchoutProtocolError as exc:
+            status, text = cxml.status_for(exc)[0], exc.message
+        return request.make_response(
+            cxml.build_response(status, None, text),
+            headers=[("Content-Type", "text/xml; charset=UTF-8")],
+        )
+
+    def _simulated_invoice_receipt(self, connection, body):
+        """(status code, message) a buyer's system would answer to the invoice ``body``."""
+        if not connection.test_mode:
+            return 403, request.env._("The simulator only takes invoices of test connections.")
+        if len(body) > MAX_CXML_BYTES:
+            return 413, request.env._("The invoice is too large.")
+        envelope = cxml.parse_invoice_detail_request(body, max_bytes=MAX_CXML_BYTES)
+        expected_secret = connection.cxml_outbound_secret or ""
+        if not consteq(envelope.header.shared_secret or "", expected_secret):
+            return 401, request.env._("Wrong or missing SharedSecret.")
+        if not any(
+            credential.matches(connection.cxml_buyer_identity, connection.cxml_buyer_domain)
+            for credential in envelope.header.to_credentials
+        ):
+            return 403, request.env._("This invoice is addressed to another buyer.")
+        invoice = envelope.request
+        order = (
+            request.env["sale.order"]
+            .sudo()
+            .search(
+                [
+                    ("punchout_connection_id", "=", connection.id),
+                    ("punchout_po_number", "=", invoice.order_id),
+                ],
+                limit=1,
+            )
+        )
+        if not order:
+            return 400, request.env._(
+                "Unknown purchase order %(po)s: the buyer's system cannot match this invoice.",
+                po=invoice.order_id,
+            )
+        return 200, request.env._(
+            "Invoice %(invoice)s received for purchase order %(po)s (%(purpose)s).",
+            invoice=invoice.invoice_id,
+            po=invoice.order_id,
+            purpose=invoice.purpose,
+        )

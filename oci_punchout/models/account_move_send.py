@@ -32,6 +32,18 @@ class AccountMoveSend(models.AbstractModel):
         return super()._is_applicable_to_move(method, move)
 
     @api.model
+    def _get_default_sending_method(self, move):
+        # The connection of the invoiced orders knows best (a buyer may have an OCI and a
+        # cXML connection); it also made its choice the buyer's default when saved.
+        connection = move._get_punchout_orders().sudo().punchout_connection_id[:1]
+        return connection.invoice_sending_method or super()._get_default_sending_method(move)
+
+    @api.model
+    def _get_default_invoice_edi_format(self, move):
+        connection = move._get_punchout_orders().sudo().punchout_connection_id[:1]
+        return connection.invoice_edi_format or super()._get_default_invoice_edi_format(move)
+
+    @api.model
     def _get_default_mail_partner_ids(self, move, mail_template, mail_lang):
         connection = move._get_punchout_connection()
         if connection.invoice_email:

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import email_normalize
 
 # The connection's e-invoicing settings, copied to the buyer company so that the Send wizard
@@ -100,3 +101,26 @@ class PunchoutConnection(models.Model):
                 }
             )
         return contact
+
+    def action_receive_invoices_in_simulator(self):
+        """Test connections: let the buyer simulator play the buyer's invoice receipt, so that
+        the whole chain up to the cXML invoice can be tried without the buyer."""
+        # The simulator's URLs are signed by its controller.
+        from ..controllers.simulator import simulator_signature
+
+        for connection in self:
+            if connection.protocol != "cxml" or not connection.test_mode:
+                raise UserError(
+                    self.env._("Only test cXML connections can send invoices to the simulator.")
+                )
+            base_url = connection.website_id.get_base_url().rstrip("/")
+            signature = simulator_signature(self.env, connection.id)
+            connection.write(
+                {
+                    "cxml_invoice_url": (
+                        f"{base_url}/punchout/simulator/{connection.id}/{signature}/cxml/invoice"
+                    ),
+                    "invoice_edi_format": "cxml",
+                    "invoice_sending_method": "punchout_cxml",
+                }
+            )
