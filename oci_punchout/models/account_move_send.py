@@ -130,7 +130,7 @@ class AccountMoveSend(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _hook_invoice_document_before_pdf_report_render(self, invoice, invoice_data):
+    def _hook_invoice_document_before_pdf_report_render(self, invoice, invoice_data):  # pylint: disable=missing-return
         super()._hook_invoice_document_before_pdf_report_render(invoice, invoice_data)
         if CXML_METHOD not in invoice_data["sending_methods"]:
             return
@@ -142,7 +142,7 @@ class AccountMoveSend(models.AbstractModel):
             }
 
     @api.model
-    def _call_web_service_after_invoice_pdf_render(self, invoices_data):
+    def _call_web_service_after_invoice_pdf_render(self, invoices_data):  # pylint: disable=missing-return
         super()._call_web_service_after_invoice_pdf_render(invoices_data)
         for invoice, invoice_data in invoices_data.items():
             if CXML_METHOD in invoice_data["sending_methods"] and not invoice_data.get("error"):
