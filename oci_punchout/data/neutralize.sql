@@ -5,6 +5,8 @@ UPDATE punchout_connection
        cxml_shared_secret_hash = NULL,
        cxml_outbound_secret = NULL,
        cxml_confirmation_url = NULL,
+       cxml_invoice_url = NULL,
+       invoice_email = NULL,
        order_confirmation_email = NULL,
        test_mode = TRUE;
 UPDATE punchout_session
