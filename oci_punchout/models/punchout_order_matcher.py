@@ -14,6 +14,19 @@ from ..protocol.errors import Conflict, MalformedDocument, PunchoutProtocolError
 
 _logger = logging.getLogger(__name__)
 
+# Extrinsics of a purchase order that name the buyer's reference (BT-10 of the invoices), most
+# explicit first; keys are compared without case, spaces, '-' and '_' (see _reference_key).
+BUYER_REFERENCE_EXTRINSICS = (
+    "buyerreference",
+    "costcenter",
+    "costcentre",
+    "kostenstelle",
+    "accountingcost",
+    "customerreference",
+)
+# Else the person who ordered: contacts of the purchase order with these roles, in this order.
+BUYER_REFERENCE_CONTACT_ROLES = ("requester", "enduser", "buyer")
+
 
 class PunchoutOrderMatcher(models.AbstractModel):
     """Turns a buyer's approved purchase order into a confirmed sale order.
@@ -523,6 +536,9 @@ class PunchoutOrderMatcher(models.AbstractModel):
             "punchout_po_date": _naive(purchase_order.order_date) or fields.Datetime.now(),
             "punchout_connection_id": connection.id,
         }
+        buyer_reference = self._buyer_reference(purchase_order)
+        if buyer_reference:
+            values["punchout_buyer_reference"] = buyer_reference
         if purchase_order.ship_to:
             values["partner_shipping_id"] = self._address(
                 connection, purchase_order.ship_to, "delivery"
@@ -562,6 +578,27 @@ class PunchoutOrderMatcher(models.AbstractModel):
                     ]
                 )
             )
+
+    @api.model
+    def _buyer_reference(self, purchase_order):
+        """The reference the buyer's invoices should carry (BuyerReference, BT-10): a cost
+        centre or buyer reference among the PO's extrinsics, else the requester's name or
+        e-mail; False when the PO names neither."""
+        extrinsics = {
+            _reference_key(key): (value or "").strip()
+            for key, value in (purchase_order.extrinsics or {}).items()
+        }
+        for key in BUYER_REFERENCE_EXTRINSICS:
+            if extrinsics.get(key):
+                return extrinsics[key]
+        for role in BUYER_REFERENCE_CONTACT_ROLES:
+            for contact in purchase_order.contacts:
+                if _reference_key(contact.role) != role:
+                    continue
+                reference = (contact.name or "").strip() or (contact.email or "").strip()
+                if reference:
+                    return reference
+        return False
 
     def _address(self, connection, address, address_type):
         """A contact of the buyer company for a ShipTo/BillTo, found or created."""
@@ -613,6 +650,11 @@ class PunchoutOrderMatcher(models.AbstractModel):
             note=Markup("<br/>").join(notes),
             user_id=user.id,
         )
+
+
+def _reference_key(key):
+    """'Cost Center', 'COST_CENTER', 'cost-center' -> 'costcenter'."""
+    return "".join(char for char in (key or "").lower() if char.isalnum())
 
 
 def _naive(value):
