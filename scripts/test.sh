@@ -40,8 +40,10 @@ fi
 echo "== addon in Odoo (database $DB)"
 dropdb --if-exists "$DB" >/dev/null 2>&1
 # sale_edi_ubl too: the tests check that Peppol orders without our references are left to
-# Odoo's own UBL import (the addon itself does not depend on it).
-"${ODOO_CMD[@]}" -d "$DB" --addons-path="$ADDONS_PATH" -i oci_punchout,sale_edi_ubl \
+# Odoo's own UBL import (the addon itself does not depend on it). l10n_nl: the e-invoice tests
+# invoice as a Dutch supplier with the Dutch chart, taxes and fiscal positions (without it
+# AccountTestInvoicingCommon skips them, which counts as failed).
+"${ODOO_CMD[@]}" -d "$DB" --addons-path="$ADDONS_PATH" -i oci_punchout,sale_edi_ubl,l10n_nl \
     --test-enable --test-tags=/oci_punchout --stop-after-init \
     --http-port="$PORT" --log-level=test --max-cron-threads=0 \
     >"$LOG" 2>&1

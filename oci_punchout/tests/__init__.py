@@ -9,4 +9,5 @@ from . import test_simulator_cxml
 from . import test_ui
 from . import test_order_mail
 from . import test_einvoice_send
+from . import test_einvoice_ubl
 from . import test_simulator_invoice
