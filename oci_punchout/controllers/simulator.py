@@ -565,6 +565,8 @@ class PunchoutSimulatorController(http.Controller):
             for credential in envelope.header.to_credentials
         ):
             return 403, request.env._("This invoice is addressed to another buyer.")
+        if envelope.deployment_mode != "test":
+            return 403, request.env._("A production invoice was sent to a test system.")
         invoice = envelope.request
         order = (
             request.env["sale.order"]

@@ -1,6 +1,8 @@
 from collections import defaultdict
 from decimal import Decimal
 
+import psycopg2
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
@@ -37,20 +39,26 @@ class AccountMove(models.Model):
         string="cXML Invoice Error", compute="_compute_punchout_cxml_state"
     )
 
-    @api.depends("punchout_message_ids.state", "punchout_message_ids.refused")
+    @api.depends(
+        "punchout_message_ids.state",
+        "punchout_message_ids.refused",
+        "punchout_message_ids.withdrawn",
+    )
     def _compute_punchout_cxml_state(self):
         for move in self:
             message = move.punchout_message_ids.filtered(
                 lambda m: m.kind == "cxml_invoice" and m.direction == "out"
             ).sorted("id", reverse=True)[:1]
             move.punchout_cxml_message_id = message
-            if not message:
+            if not message or message.withdrawn:
                 move.punchout_cxml_state = False
             elif message.refused:
                 move.punchout_cxml_state = "refused"
             else:
                 move.punchout_cxml_state = message.state
-            move.punchout_cxml_error = message.error if message.state != "done" else False
+            move.punchout_cxml_error = move.punchout_cxml_state not in (False, "done") and (
+                message.error
+            )
 
     # ------------------------------------------------------------------
     # The buyer's references
@@ -117,7 +125,10 @@ class AccountMove(models.Model):
                     invoice=self.display_name,
                 )
             )
-        elif not self._get_punchout_po_number():
+        elif not self._get_punchout_po_number() and (
+            channel == "cxml" or not self._get_punchout_buyer_reference()
+        ):
+            # Peppol takes a BuyerReference instead; a cXML invoice needs the order.
             problems.append(
                 self.env._(
                     "%(invoice)s has no purchase order number of the buyer: invoice the "
@@ -296,9 +307,10 @@ class AccountMove(models.Model):
             return [("vatID", partner.vat)] if partner.vat else []
 
         bank = self.partner_bank_id
-        remit_ids = tax_ids(supplier) + (
-            [("ibanID", bank.acc_number.replace(" ", ""))] if bank else []
-        )
+        remit_ids = tax_ids(supplier)
+        if bank:
+            domain = "ibanID" if bank.acc_type == "iban" else "accountID"
+            remit_ids.append((domain, bank.sanitized_acc_number))
         return [
             cxml.InvoicePartner(
                 role="from",
@@ -340,35 +352,102 @@ class AccountMove(models.Model):
             deployment_mode="test" if connection.test_mode else "production",
         )
 
-    def _punchout_send_cxml_invoice(self):
-        """Post this invoice to the buyer's system, once: a document not refused by the buyer
-        is posted again as it is (same payloadID) until accepted, never built twice."""
+    def _punchout_live_cxml_message(self):
+        """The cXML document of this invoice still valid: not refused, not withdrawn."""
         self.ensure_one()
-        Message = self.env["punchout.message"]
-        current = self.punchout_message_ids.filtered(
-            lambda m: m.kind == "cxml_invoice" and m.direction == "out" and not m.refused
-        )
-        if current.filtered(lambda m: m.state == "done"):
-            return current
-        if not current:
-            problems = self._get_punchout_missing_data("cxml")
-            if problems:
-                raise UserError("\n".join(problems))
-            connection = self._get_punchout_connection()
-            current = Message._log(
-                "cxml_invoice",
-                "out",
-                "cxml",
-                cxml.redact_secrets(self._punchout_cxml_document()),
-                connection_id=connection.id,
-                order_id=self._get_punchout_orders()[:1].id,
-                move_id=self.id,
-                state="pending",
-                dedup_key=f"{connection.id}:invoice:{self.id}",
-                next_attempt_at=fields.Datetime.now(),
+        return self.punchout_message_ids.filtered(
+            lambda m: (
+                m.kind == "cxml_invoice"
+                and m.direction == "out"
+                and not m.refused
+                and not m.withdrawn
             )
+        )
+
+    def _punchout_send_cxml_invoice(self, document=None):
+        """Post this invoice to the buyer's system, once: a live document is posted again as it
+        is (same payloadID) until the buyer's system takes or refuses it, never built twice.
+
+        :param document: the InvoiceDetailRequest already built for this Send, if any
+        """
+        self.ensure_one()
+        current = self._punchout_live_cxml_message()
+        if current.state == "done":
+            return current
+        if current:
+            if current.state == "error":
+                # Not delivered after every retry: the accountant starts a new round.
+                current.sudo().attempt_count = 0
+            current._send()
+            return current
+        problems = self._get_punchout_missing_data("cxml")
+        if problems:
+            raise UserError("\n".join(problems))
+        document = document or self._punchout_build_cxml_document()
+        connection = self._get_punchout_connection()
+        try:
+            with self.env.cr.savepoint():
+                current = self.env["punchout.message"]._log(
+                    "cxml_invoice",
+                    "out",
+                    "cxml",
+                    cxml.redact_secrets(document),
+                    connection_id=connection.id,
+                    order_id=self._get_punchout_orders()[:1].id,
+                    move_id=self.id,
+                    state="pending",
+                    dedup_key=f"{connection.id}:invoice:{self.id}",
+                    next_attempt_at=fields.Datetime.now(),
+                )
+                self.env.flush_all()
+        except psycopg2.IntegrityError:
+            raise UserError(
+                self.env._(
+                    "%(invoice)s is being sent to the buyer's system by someone else right now.",
+                    invoice=self.display_name,
+                )
+            ) from None
         current._send()
         return current
+
+    def _punchout_build_cxml_document(self):
+        """:func:`_punchout_cxml_document`, with what keeps it from being built as a UserError."""
+        self.ensure_one()
+        try:
+            return self._punchout_cxml_document()
+        except ValueError as exc:
+            raise UserError(
+                self.env._(
+                    "The cXML invoice of %(invoice)s cannot be built: %(reason)s",
+                    invoice=self.display_name,
+                    reason=exc,
+                )
+            ) from exc
+
+    def button_draft(self):
+        """An invoice the buyer's system took is corrected with a credit note; one still on its
+        way is withdrawn, so that an outdated invoice is never delivered."""
+        for move in self:
+            live = move._punchout_live_cxml_message()
+            if live.state == "done":
+                raise UserError(
+                    self.env._(
+                        "The buyer's system has accepted %(invoice)s: correct it with a credit "
+                        "note.",
+                        invoice=move.display_name,
+                    )
+                )
+            live.sudo().write(
+                {
+                    "withdrawn": True,
+                    "state": "error",
+                    "error": self.env._(
+                        "Withdrawn: the invoice was reset to draft before the buyer's system "
+                        "took it."
+                    ),
+                }
+            )
+        return super().button_draft()
 
     def action_view_punchout_messages(self):
         self.ensure_one()

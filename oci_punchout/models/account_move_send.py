@@ -45,10 +45,10 @@ class AccountMoveSend(models.AbstractModel):
 
     @api.model
     def _get_default_mail_partner_ids(self, move, mail_template, mail_lang):
-        connection = move._get_punchout_connection()
-        if connection.invoice_email:
-            return connection._get_invoice_mail_partner()
-        return super()._get_default_mail_partner_ids(move, mail_template, mail_lang)
+        invoice_contact = move._get_punchout_connection()._get_invoice_mail_partner()
+        return invoice_contact or super()._get_default_mail_partner_ids(
+            move, mail_template, mail_lang
+        )
 
     # ------------------------------------------------------------------
     # Alerts: missing data, and the official rules when they are available
@@ -72,6 +72,17 @@ class AccountMoveSend(models.AbstractModel):
                 problems += move_problems
                 if not move_problems and edi_format in einvoice_rules.RULE_SET_BY_EDI_FORMAT:
                     to_check.append((move, edi_format))
+        if without_po := [
+            move for move, _format in to_check if not move._get_punchout_po_number()
+        ]:
+            alerts["oci_punchout_no_po_number"] = {
+                "level": "warning",
+                "message": self.env._(
+                    "%(invoices)s name no purchase order of the buyer: the buyer's system gets "
+                    "the buyer reference only to match them.",
+                    invoices=", ".join(move.display_name for move in without_po),
+                ),
+            }
         if problems:
             alerts["oci_punchout_missing_data"] = {
                 "level": "danger",
@@ -134,7 +145,14 @@ class AccountMoveSend(models.AbstractModel):
         super()._hook_invoice_document_before_pdf_report_render(invoice, invoice_data)
         if CXML_METHOD not in invoice_data["sending_methods"]:
             return
+        if invoice._punchout_live_cxml_message():
+            return  # posted again as it is
         problems = invoice._get_punchout_missing_data("cxml")
+        if not problems:
+            try:
+                invoice_data["punchout_cxml_document"] = invoice._punchout_cxml_document()
+            except ValueError as exc:
+                problems = [str(exc)]
         if problems:
             invoice_data["error"] = {
                 "error_title": self.env._("The cXML invoice cannot be sent:"),
@@ -148,4 +166,4 @@ class AccountMoveSend(models.AbstractModel):
             if CXML_METHOD in invoice_data["sending_methods"] and not invoice_data.get("error"):
                 # Delivery failures do not fail the Send: the document is kept and sent again
                 # by the cron; the invoice shows the buyer's answer.
-                invoice._punchout_send_cxml_invoice()
+                invoice._punchout_send_cxml_invoice(invoice_data.get("punchout_cxml_document"))

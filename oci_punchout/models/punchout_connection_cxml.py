@@ -53,7 +53,7 @@ class PunchoutConnection(models.Model):
         copy=False,
         groups="base.group_system",
         help="The shared secret we send with our documents to the buyer's system "
-        "(confirmations). The buyer's system verifies it, so it is kept as typed.",
+        "(confirmations, invoices). The buyer's system verifies it, so it is kept as typed.",
     )
     cxml_form_field_name = fields.Char(
         string="Cart Field Name",

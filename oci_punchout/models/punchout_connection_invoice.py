@@ -61,7 +61,7 @@ class PunchoutConnection(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if set(vals) & {*PARTNER_INVOICE_FIELDS, "partner_id", "company_id"}:
+        if set(vals) & {*PARTNER_INVOICE_FIELDS, "invoice_email", "partner_id", "company_id"}:
             self._apply_invoice_settings_to_buyer()
         return result
 
@@ -78,12 +78,12 @@ class PunchoutConnection(models.Model):
             }
             if values:
                 partner.sudo().write(values)
+            connection._get_invoice_mail_partner(create=True)
 
-    def _get_invoice_mail_partner(self):
-        """The contact invoices are e-mailed to: the connection's invoice address, found or
-        created under the buyer company."""
-        self.ensure_one()
-        email = email_normalize(self.invoice_email or "")
+    def _get_invoice_mail_partner(self, create=False):
+        """The contact invoices are e-mailed to: the connection's invoice address, a contact of
+        the buyer company (with its address), created with ``create``."""
+        email = email_normalize(self.invoice_email or "") if len(self) == 1 else False
         if not email:
             return self.env["res.partner"]
         Partner = self.env["res.partner"].sudo()
@@ -91,14 +91,11 @@ class PunchoutConnection(models.Model):
         contact = Partner.search(
             [("email_normalized", "=", email), ("commercial_partner_id", "=", buyer.id)], limit=1
         )
-        if not contact:
+        if not contact and create:
+            # A plain contact: it takes the company's address and never becomes the invoice
+            # address of the buyer's orders.
             contact = Partner.create(
-                {
-                    "name": self.env._("Accounts Payable"),
-                    "email": email,
-                    "type": "invoice",
-                    "parent_id": buyer.id,
-                }
+                {"name": self.env._("Accounts Payable"), "email": email, "parent_id": buyer.id}
             )
         return contact
 

@@ -116,6 +116,11 @@ class PunchoutMessage(models.Model):
         help="Outbound: the buyer's system refused this document (cXML 4xx); sending the same "
         "document again will not help.",
     )
+    withdrawn = fields.Boolean(
+        readonly=True,
+        help="Outbound: no longer to be sent, its invoice was reset to draft before the buyer's "
+        "system took it.",
+    )
 
     def init(self):
         # A document with the same key (cXML payloadID) is processed once: the database, not the
@@ -127,13 +132,15 @@ class PunchoutMessage(models.Model):
              WHERE direction = 'in' AND dedup_key IS NOT NULL
             """
         )
-        # One cXML invoice document per invoice at a time, not refused: a retry or a second
-        # Send posts that same document (same payloadID) again, so the buyer never gets two.
+        # One live cXML invoice document per invoice (not refused by the buyer, not withdrawn):
+        # a retry or a second Send posts that same document (same payloadID) again, so the
+        # buyer never gets two.
         self.env.cr.execute(
             """
-            CREATE UNIQUE INDEX IF NOT EXISTS punchout_message_cxml_invoice_uniq
+            CREATE UNIQUE INDEX IF NOT EXISTS punchout_message_cxml_invoice_live_uniq
                 ON punchout_message (move_id)
-             WHERE direction = 'out' AND kind = 'cxml_invoice' AND refused IS NOT TRUE
+             WHERE direction = 'out' AND kind = 'cxml_invoice'
+               AND refused IS NOT TRUE AND withdrawn IS NOT TRUE
             """
         )
 
@@ -419,13 +426,13 @@ class PunchoutMessage(models.Model):
         due._send()
 
     def action_send_now(self):
-        """Send again (also after a refusal, once the cause is fixed). A refused invoice is
-        sent again from the invoice: a corrected invoice makes a new document."""
+        """Send again (also after a refusal, once the cause is fixed). A refused or withdrawn
+        invoice is sent again from the invoice: the invoice makes a new document."""
         self.filtered(
             lambda m: (
                 m.direction == "out"
                 and m.state != "done"
-                and not (m.kind == "cxml_invoice" and m.refused)
+                and not (m.kind == "cxml_invoice" and (m.refused or m.withdrawn))
             )
         )._send()
 

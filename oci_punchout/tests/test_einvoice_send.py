@@ -9,6 +9,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..models.punchout_message import MAX_SEND_ATTEMPTS
 from ..protocol import cxml
 from .einvoice_common import CXML_INVOICE_DTD, EINVOICE_RULES_DIR, UBL_XSD_DIR, EinvoiceCommon
 
@@ -27,7 +28,7 @@ def assert_valid_invoice_detail(document):
 
 
 def payload_id(document):
-    return re.search(rb'<cXML[^>]*payloadID="([^"]+)"', document).group(1).decode()
+    return cxml.payload_id_of(document)
 
 
 class BuyerSystem:
@@ -327,6 +328,68 @@ class TestEinvoiceSend(EinvoiceCommon):
         self.buyer_nl.write({"peppol_eas": False, "peppol_endpoint": False})
         self._assert_blocked(invoice, "has no Peppol endpoint")
 
+    def test_free_invoice_with_a_buyer_reference_goes_with_a_warning(self):
+        self.connection_nl.sudo().invoice_buyer_reference = "CC-4711"
+        invoice = self.init_invoice(
+            "out_invoice", partner=self.buyer_nl, products=self.product_a, post=True
+        )
+        alerts = self._wizard(invoice).alerts
+        self.assertNotIn("oci_punchout_missing_data", alerts)
+        self.assertEqual(alerts["oci_punchout_no_po_number"]["level"], "warning")
+        self.assertIn(invoice.name, alerts["oci_punchout_no_po_number"]["message"])
+
+    def test_reset_to_draft_withdraws_an_undelivered_cxml_invoice(self):
+        invoice = self._invoice(self._order_de())
+        self._send(invoice, BuyerSystem(requests.ConnectionError("down")))
+        first = self._cxml_messages(invoice)
+        self.assertEqual(first.state, "pending")
+        invoice.button_draft()
+        self.assertRecordValues(first, [{"state": "error", "withdrawn": True}])
+        self.assertFalse(invoice.punchout_cxml_state)
+        first.sudo().next_attempt_at = "2000-01-01 00:00:00"
+        buyer_system = BuyerSystem(ok())
+        with patch.object(type(self.env["punchout.connection"]), "_punchout_post", buyer_system):
+            self.env["punchout.message"]._cron_send_pending()
+            first.action_send_now()
+        self.assertFalse(buyer_system.received, "a withdrawn invoice is never delivered")
+
+        invoice.action_post()
+        self._send(invoice, buyer_system)
+        second = self._cxml_messages(invoice) - first
+        self.assertEqual(second.state, "done")
+        self.assertEqual(len(buyer_system.received), 1)
+        self.assertEqual(payload_id(buyer_system.received[0][1]), payload_id(second.payload))
+
+    def test_an_invoice_the_buyer_took_is_not_reset_to_draft(self):
+        invoice = self._invoice(self._order_de())
+        self._send(invoice, BuyerSystem(ok()))
+        with self.assertRaisesRegex(UserError, "credit note"):
+            invoice.button_draft()
+        self.assertEqual(invoice.state, "posted")
+
+    def test_send_after_giving_up_starts_a_new_round_with_the_same_document(self):
+        invoice = self._invoice(self._order_de())
+        self._send(invoice, BuyerSystem(requests.ConnectionError("down")))
+        message = self._cxml_messages(invoice)
+        message.sudo().attempt_count = MAX_SEND_ATTEMPTS
+        message.sudo().next_attempt_at = "2000-01-01 00:00:00"
+        with patch.object(
+            type(self.env["punchout.connection"]),
+            "_punchout_post",
+            BuyerSystem(requests.Timeout()),
+        ):
+            self.env["punchout.message"]._cron_send_pending()
+        self.assertEqual(message.state, "error")
+        self.assertEqual(invoice.punchout_cxml_state, "error")
+        self.assertIn("gave up", invoice.punchout_cxml_error)
+
+        self._send(invoice, BuyerSystem(requests.Timeout()))
+        self.assertRecordValues(message, [{"state": "pending", "attempt_count": 1}])
+        buyer_system = BuyerSystem(ok())
+        self._send(invoice, buyer_system)
+        self.assertEqual(message.state, "done")
+        self.assertEqual(payload_id(buyer_system.received[0][1]), payload_id(message.payload))
+
     # ------------------------------------------------------------------
     # E-mail channel
     # ------------------------------------------------------------------
@@ -338,8 +401,12 @@ class TestEinvoiceSend(EinvoiceCommon):
         wizard = self._wizard(invoice)
         self.assertEqual(wizard.sending_methods, ["email"])
         self.assertEqual(wizard.invoice_edi_format, "nlcius")
-        self.assertEqual(wizard.mail_partner_ids.email, "crediteuren@inkoper.example")
-        self.assertEqual(wizard.mail_partner_ids.parent_id, self.buyer_nl)
+        contact = wizard.mail_partner_ids
+        self.assertEqual(contact.email, "crediteuren@inkoper.example")
+        self.assertEqual(contact.parent_id, self.buyer_nl)
+        # A contact with the company's address, never the invoice address of the buyer's orders.
+        self.assertEqual((contact.type, contact.street), ("contact", self.buyer_nl.street))
+        self.assertEqual(self.buyer_nl.address_get(["invoice"])["invoice"], self.buyer_nl.id)
         wizard.with_context(force_report_rendering=True).action_send_and_print()
 
         message = invoice.message_ids.filtered(

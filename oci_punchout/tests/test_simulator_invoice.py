@@ -103,6 +103,10 @@ class TestSimulatorInvoice(CxmlCase):
 
         self.assertEqual(self.post_invoice(document, signature="0" * 64).status_code, 404)
 
+        production = document.replace(b'deploymentMode="test"', b'deploymentMode="production"')
+        code, _text = self.answer(self.post_invoice(production))
+        self.assertEqual(code, 403)
+
         self.cxml_connection.test_mode = False
         code, _text = self.answer(self.post_invoice(document))
         self.assertEqual(code, 403)
