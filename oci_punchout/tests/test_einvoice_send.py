@@ -407,6 +407,9 @@ class TestEinvoiceSend(EinvoiceCommon):
         # A contact with the company's address, never the invoice address of the buyer's orders.
         self.assertEqual((contact.type, contact.street), ("contact", self.buyer_nl.street))
         self.assertEqual(self.buyer_nl.address_get(["invoice"])["invoice"], self.buyer_nl.id)
+        # wkhtmltopdf must not fetch the report's assets from the test server, which cannot
+        # answer inside this test's transaction: without them, standard fonts are used.
+        self.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
         wizard.with_context(force_report_rendering=True).action_send_and_print()
 
         message = invoice.message_ids.filtered(
