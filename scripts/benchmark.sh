@@ -3,21 +3,28 @@
 # to a confirmed order (scripts/benchmark_cxml.py), against Odoo's own equivalents measured in the
 # same run (ratios), plus SQL query counts per request from the server's access log.
 #
-#   scripts/benchmark.sh [--oci | --cxml] [--mail] [--fresh] [--rounds N] [--warmup N]
-#                        [--cycles N] [--in-process] [--json FILE]
+#   scripts/benchmark.sh [--oci | --cxml] [--mail] [--invoice] [--fresh] [--rounds N]
+#                        [--warmup N] [--cycles N] [--in-process] [--json FILE]
 #
 # Runs both benchmarks, or only the one named (--oci, --cxml). --rounds and --warmup go to each
-# benchmark run (defaults: OCI 20 and 3, cXML 5 and 1, mail 10 and 1); --cycles to the OCI one;
-# --in-process makes the cXML one also measure inside its own process. With both, --json FILE
-# gets the OCI results and FILE's name with .cxml before its extension the cXML ones.
+# benchmark run (defaults: OCI 20 and 3, cXML 5 and 1, mail 10 and 1, invoice 5 and 1); --cycles
+# to the OCI one; --in-process makes the cXML one also measure inside its own process. With both,
+# --json FILE gets the OCI results and FILE's name with .cxml before its extension the cXML ones.
 # --mail runs scripts/benchmark_mail.py (purchase orders by e-mail, XML and PDF, against the
 # cXML OrderRequest, in-process, no server): alone, or with the one named (--oci, --cxml); its
 # JSON then goes to FILE's name with .mail before its extension.
+# --invoice runs scripts/benchmark_invoice.py (100 e-invoices of punchout orders: Peppol BIS 3
+# export, the official rules, cXML invoice, against Odoo's own export of twin invoices,
+# in-process, no server): alone, or with the others named; its JSON then goes to FILE's name
+# with .invoice before its extension. Its rule files: $PUNCHOUT_SHARED/testdata (default: the
+# shared folder beside the repository).
 # Uses the database oci_punchout_bench (created with oci_punchout, sale_edi_ubl (Odoo's UBL order
 # import, the cXML benchmark's reference) and demo data when missing, or again with --fresh),
 # starts Odoo on 127.0.0.1 (port 8269, or the next free one) for the run only, and stops it at
-# the end. The database is built again when the addon's files changed.
-# Environment: BENCH_DB, BENCH_HTTP_PORT, PYTHON.
+# the end. --invoice uses oci_punchout_bench_invoice (BENCH_DB's name with _invoice), created the
+# same way with oci_punchout and l10n_nl (the Dutch chart of its supplier company). A database
+# is built again when the addon's files changed.
+# Environment: BENCH_DB, BENCH_HTTP_PORT, PUNCHOUT_SHARED, PYTHON.
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -28,6 +35,7 @@ FRESH=0
 RUN_OCI=1
 RUN_CXML=1
 RUN_MAIL=0
+RUN_INVOICE=0
 NAMED=0
 JSON=""
 BENCH_ARGS=()
@@ -45,6 +53,7 @@ while [ $# -gt 0 ]; do
             NAMED=1
             ;;
         --mail) RUN_MAIL=1 ;;
+        --invoice) RUN_INVOICE=1 ;;
         --in-process) CXML_ARGS+=("$1") ;;
         --rounds | --warmup)
             [ $# -ge 2 ] || die "$1 needs a value"
@@ -62,7 +71,7 @@ while [ $# -gt 0 ]; do
             shift
             ;;
         -h | --help)
-            sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *) die "unknown argument: $1 (see --help)" ;;
@@ -70,29 +79,38 @@ while [ $# -gt 0 ]; do
     shift
 done
 [ "$RUN_OCI" = 1 ] || [ "$RUN_CXML" = 1 ] || die "--oci and --cxml exclude each other."
-if [ "$RUN_MAIL" = 1 ] && [ "$NAMED" = 0 ]; then
+if { [ "$RUN_MAIL" = 1 ] || [ "$RUN_INVOICE" = 1 ]; } && [ "$NAMED" = 0 ]; then
     RUN_OCI=0
     RUN_CXML=0
 fi
+# FILE's name with .$1 before its extension (the JSON of a benchmark run beside another one).
+json_beside() {
+    case "$JSON" in
+        *.json) echo "${JSON%.json}.$1.json" ;;
+        *) echo "$JSON.$1" ;;
+    esac
+}
 MAIL_ARGS=()
 if [ -n "$JSON" ] && [ "$RUN_MAIL" = 1 ]; then
     if [ "$RUN_OCI" = 1 ] || [ "$RUN_CXML" = 1 ]; then
-        case "$JSON" in
-            *.json) MAIL_ARGS+=(--json "${JSON%.json}.mail.json") ;;
-            *) MAIL_ARGS+=(--json "$JSON.mail") ;;
-        esac
+        MAIL_ARGS+=(--json "$(json_beside mail)")
     else
         MAIL_ARGS+=(--json "$JSON")
+    fi
+fi
+INVOICE_ARGS=()
+if [ -n "$JSON" ] && [ "$RUN_INVOICE" = 1 ]; then
+    if [ "$RUN_OCI" = 1 ] || [ "$RUN_CXML" = 1 ] || [ "$RUN_MAIL" = 1 ]; then
+        INVOICE_ARGS+=(--json "$(json_beside invoice)")
+    else
+        INVOICE_ARGS+=(--json "$JSON")
     fi
 fi
 if [ -n "$JSON" ] && { [ "$RUN_OCI" = 1 ] || [ "$RUN_CXML" = 1 ]; }; then
     if [ "$RUN_OCI" = 1 ]; then
         OCI_ARGS+=(--json "$JSON")
         if [ "$RUN_CXML" = 1 ]; then
-            case "$JSON" in
-                *.json) CXML_ARGS+=(--json "${JSON%.json}.cxml.json") ;;
-                *) CXML_ARGS+=(--json "$JSON.cxml") ;;
-            esac
+            CXML_ARGS+=(--json "$(json_beside cxml)")
         fi
     else
         CXML_ARGS+=(--json "$JSON")
@@ -105,14 +123,22 @@ ensure_postgres
 # sale_edi_ubl: Odoo's own UBL order import, the reference of the cXML benchmark (installed in
 # the benchmark database only; the addon does not depend on it).
 MODULES="oci_punchout,sale_edi_ubl"
+# The invoice benchmark has a database of its own, with l10n_nl (the Dutch chart of its supplier
+# company): in Odoo 18 a product created without a company gets the default sales tax of every
+# company, so a second company with a chart would give the other benchmarks' products two VAT
+# rates (the cXML benchmark's UBL orders carry one).
+INVOICE_DB="${DB}_invoice"
+INVOICE_MODULES="oci_punchout,l10n_nl"
+
+# modules_installed DB MODULES: all of MODULES (comma-separated) are installed in DB.
 modules_installed() {
     local count
-    count="$(psql -d "$DB" -tAc "select count(*) from ir_module_module where state='installed' \
-        and name = any(string_to_array('$MODULES', ','))" 2>/dev/null || true)"
-    [ "$count" = "$(awk -F, '{print NF}' <<<"$MODULES")" ]
+    count="$(psql -d "$1" -tAc "select count(*) from ir_module_module where state='installed' \
+        and name = any(string_to_array('$2', ','))" 2>/dev/null || true)"
+    [ "$count" = "$(awk -F, '{print NF}' <<<"$2")" ]
 }
 module_installed() {
-    psql -d "$DB" -tAc \
+    psql -d "$1" -tAc \
         "select 1 from ir_module_module where name='oci_punchout' and state='installed'" \
         2>/dev/null | grep -q 1
 }
@@ -126,31 +152,49 @@ addon_hash() {
 HASH_KEY="oci_punchout.benchmark_addon_hash"
 ADDON_HASH="$(addon_hash)"
 built_hash() {
-    psql -d "$DB" -tAc "select value from ir_config_parameter where key='$HASH_KEY'" 2>/dev/null || true
+    psql -d "$1" -tAc "select value from ir_config_parameter where key='$HASH_KEY'" 2>/dev/null || true
 }
 
-if [ "$FRESH" = 1 ] || ! modules_installed || [ "$(built_hash)" != "$ADDON_HASH" ]; then
-    if [ "$FRESH" != 1 ] && modules_installed; then
-        echo "== The addon changed since $DB was built: building it again."
-    elif [ "$FRESH" != 1 ] && module_installed; then
-        echo "== $DB lacks one of $MODULES: building it again."
+# build_db DB MODULES: (re)create DB with MODULES and demo data when missing, outdated or --fresh.
+build_db() {
+    local db="$1" modules="$2"
+    if [ "$FRESH" = 1 ] || ! modules_installed "$db" "$modules" \
+        || [ "$(built_hash "$db")" != "$ADDON_HASH" ]; then
+        if [ "$FRESH" != 1 ] && modules_installed "$db" "$modules"; then
+            echo "== The addon changed since $db was built: building it again."
+        elif [ "$FRESH" != 1 ] && module_installed "$db"; then
+            echo "== $db lacks one of $modules: building it again."
+        fi
+        echo "== Creating database $db with $modules and demo data (about 2 minutes)..."
+        dropdb --if-exists "$db"
+        "${ODOO_CMD[@]}" -d "$db" --addons-path="$ADDONS_PATH" -i "$modules" \
+            --stop-after-init --log-level=warn --max-cron-threads=0
+        modules_installed "$db" "$modules" \
+            || die "$modules are not all installed in $db after the install run."
+        psql -q -d "$db" -c \
+            "INSERT INTO ir_config_parameter (key, value) VALUES ('$HASH_KEY', '$ADDON_HASH')"
     fi
-    echo "== Creating database $DB with $MODULES and demo data (about 2 minutes)..."
-    dropdb --if-exists "$DB"
-    "${ODOO_CMD[@]}" -d "$DB" --addons-path="$ADDONS_PATH" -i "$MODULES" \
-        --stop-after-init --log-level=warn --max-cron-threads=0
-    modules_installed || die "$MODULES are not all installed in $DB after the install run."
-    psql -q -d "$DB" -c "INSERT INTO ir_config_parameter (key, value) VALUES ('$HASH_KEY', '$ADDON_HASH')"
+}
+if [ "$RUN_OCI" = 1 ] || [ "$RUN_CXML" = 1 ] || [ "$RUN_MAIL" = 1 ]; then
+    build_db "$DB" "$MODULES"
+fi
+if [ "$RUN_INVOICE" = 1 ]; then
+    build_db "$INVOICE_DB" "$INVOICE_MODULES"
 fi
 
-# Orders by e-mail: in-process only (its own cursors on the database), before any server runs.
+# Orders by e-mail and e-invoices: in-process only (their own cursors on the database), before
+# any server runs.
 status=0
 if [ "$RUN_MAIL" = 1 ]; then
     "$PYTHON" "$ROOT/scripts/benchmark_mail.py" --db "$DB" --addons-path "$ADDONS_PATH" \
         "${BENCH_ARGS[@]}" "${MAIL_ARGS[@]}" || status=$?
-    if [ "$RUN_OCI" = 0 ] && [ "$RUN_CXML" = 0 ]; then
-        exit "$status"
-    fi
+fi
+if [ "$RUN_INVOICE" = 1 ]; then
+    "$PYTHON" "$ROOT/scripts/benchmark_invoice.py" --db "$INVOICE_DB" \
+        --addons-path "$ADDONS_PATH" "${BENCH_ARGS[@]}" "${INVOICE_ARGS[@]}" || status=$?
+fi
+if [ "$RUN_OCI" = 0 ] && [ "$RUN_CXML" = 0 ]; then
+    exit "$status"
 fi
 
 # First free port from $PORT on (bounded), on the loopback interface only.
