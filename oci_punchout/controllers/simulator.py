@@ -85,20 +85,6 @@ def _buyer_header(connection, shared_secret):
     )
 
 
-def _buyer_address(partner):
-    """The buyer company's address as a cXML BillTo."""
-    return cxml.Address(
-        name=partner.name or "",
-        street=[street for street in (partner.street, partner.street2) if street],
-        city=partner.city or "",
-        state=partner.state_id.code or "",
-        postal_code=partner.zip or "",
-        country_code=partner.country_id.code or "",
-        country=partner.country_id.name or "",
-        email=partner.email or "",
-    )
-
-
 def _deployment_mode(connection):
     return "test" if connection.test_mode else "production"
 
@@ -492,7 +478,7 @@ class PunchoutSimulatorController(http.Controller):
         order_request = cxml.order_request_from_cart(
             cart,
             order_id=po_number,
-            bill_to=_buyer_address(connection.partner_id),
+            bill_to=connection.partner_id._get_punchout_cxml_address(),
             order_date=now,
         )
         try:

@@ -286,60 +286,31 @@ class AccountMove(models.Model):
         )
 
     def _punchout_cxml_partners(self):
+        """Who invoices (from, remitTo: us, with our VAT and bank account) and who is invoiced
+        (soldTo: the buyer company, billTo: the invoice address), with their VAT numbers."""
         self.ensure_one()
         supplier = self.company_id.partner_id
         buyer = self.commercial_partner_id
-        bill_to = self.partner_id
-
-        def address(partner):
-            return cxml.Address(
-                name=partner.commercial_company_name or partner.name or "",
-                street=[street for street in (partner.street, partner.street2) if street],
-                city=partner.city or "",
-                state=partner.state_id.code or "",
-                postal_code=partner.zip or "",
-                country_code=partner.country_id.code or "",
-                country=partner.country_id.name or "",
-                email=partner.email or "",
-            )
-
-        def tax_ids(partner):
-            return [("vatID", partner.vat)] if partner.vat else []
-
         bank = self.partner_bank_id
-        remit_ids = tax_ids(supplier)
+        bank_ids = []
         if bank:
             domain = "ibanID" if bank.acc_type == "iban" else "accountID"
-            remit_ids.append((domain, bank.sanitized_acc_number))
+            bank_ids.append((domain, bank.sanitized_acc_number))
+        roles = (
+            ("from", supplier, supplier, []),
+            ("remitTo", supplier, supplier, bank_ids),
+            ("soldTo", buyer, buyer, []),
+            ("billTo", self.partner_id, buyer, []),
+        )
         return [
             cxml.InvoicePartner(
-                role="from",
-                name=supplier.name,
-                address=address(supplier),
-                email=supplier.email or "",
-                id_references=tax_ids(supplier),
-            ),
-            cxml.InvoicePartner(
-                role="remitTo",
-                name=supplier.name,
-                address=address(supplier),
-                email=supplier.email or "",
-                id_references=remit_ids,
-            ),
-            cxml.InvoicePartner(
-                role="soldTo",
-                name=buyer.name,
-                address=address(buyer),
-                email=buyer.email or "",
-                id_references=tax_ids(buyer),
-            ),
-            cxml.InvoicePartner(
-                role="billTo",
-                name=bill_to.commercial_company_name or bill_to.name,
-                address=address(bill_to),
-                email=bill_to.email or "",
-                id_references=tax_ids(buyer),
-            ),
+                role=role,
+                name=partner.commercial_company_name or partner.name,
+                address=partner._get_punchout_cxml_address(),
+                email=partner.email or "",
+                id_references=([("vatID", company.vat)] if company.vat else []) + extra_ids,
+            )
+            for role, partner, company, extra_ids in roles
         ]
 
     def _punchout_cxml_document(self):

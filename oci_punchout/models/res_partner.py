@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..protocol import cxml
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -27,3 +29,17 @@ class ResPartner(models.Model):
                 order="write_date desc",
                 limit=1,
             )
+
+    def _get_punchout_cxml_address(self):
+        """This address as a cXML PostalAddress (BillTo, invoice partners)."""
+        self.ensure_one()
+        return cxml.Address(
+            name=self.commercial_company_name or self.name or "",
+            street=[street for street in (self.street, self.street2) if street],
+            city=self.city or "",
+            state=self.state_id.code or "",
+            postal_code=self.zip or "",
+            country_code=self.country_id.code or "",
+            country=self.country_id.name or "",
+            email=self.email or "",
+        )
