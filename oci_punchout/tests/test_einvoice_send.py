@@ -10,7 +10,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..models.punchout_message import MAX_SEND_ATTEMPTS
-from ..protocol import cxml
+from ..protocol import cxml, einvoice_rules
 from .einvoice_common import CXML_INVOICE_DTD, EINVOICE_RULES_DIR, UBL_XSD_DIR, EinvoiceCommon
 
 NO_NETWORK = etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False)
@@ -426,6 +426,11 @@ class TestEinvoiceSend(EinvoiceCommon):
             xml.xpath("/*/*[local-name()='OrderReference']/cbc:ID/text()", namespaces=namespaces),
             ["PO-NL-1"],
         )
+        # What went out passes the official NLCIUS rules and the UBL 2.1 schema.
+        (findings,) = einvoice_rules.validate_in_subprocess(
+            [("nlcius", attachments["application/xml"].raw)], EINVOICE_RULES_DIR, UBL_XSD_DIR
+        )
+        self.assertEqual(einvoice_rules.fatal(findings), [])
 
     # ------------------------------------------------------------------
     # The official rules before sending
