@@ -78,8 +78,8 @@ class AccountMoveSend(models.AbstractModel):
             alerts["oci_punchout_no_po_number"] = {
                 "level": "warning",
                 "message": self.env._(
-                    "%(invoices)s name no purchase order of the buyer: the buyer's system gets "
-                    "the buyer reference only to match them.",
+                    "%(invoices)s name no purchase order of the buyer: the buyer's system can "
+                    "only match them by the buyer reference.",
                     invoices=", ".join(move.display_name for move in without_po),
                 ),
             }

@@ -20,7 +20,7 @@ class ResConfigSettings(models.TransientModel):
     punchout_ubl_xsd_dir = fields.Char(
         string="UBL 2.1 Schemas",
         config_parameter=XSD_DIR_PARAM,
-        help="Folder holding the UBL 2.1 xsd folder (maindoc/ and common/): the check "
+        help="The UBL 2.1 xsd folder itself (holding maindoc/ and common/): the check "
         "validates against the schema too.",
     )
 
