@@ -24,6 +24,8 @@ else
     "${ODOO_CMD[@]}" -d "$DB" --addons-path="$ADDONS_PATH" -u oci_punchout \
         --stop-after-init --log-level=warn
 fi
+# Connections whose invoices go to the buyer simulator post them to this server.
+psql -q -d "$DB" -c "UPDATE punchout_connection SET cxml_invoice_url = regexp_replace(cxml_invoice_url, '^https?://[^/]+', '$BASE_URL') WHERE cxml_invoice_url LIKE '%/punchout/simulator/%'"
 CONNECTION_ID="$(psql -d "$DB" -tAc "select res_id from ir_model_data where module='oci_punchout' and name='demo_connection_oci'")"
 CXML_CONNECTION_ID="$(psql -d "$DB" -tAc "select res_id from ir_model_data where module='oci_punchout' and name='demo_connection_cxml'")"
 
