@@ -744,7 +744,10 @@ def _row(label, entry):
 
 def _fmt_findings(label, fatal, names):
     count = sum(len(found) for found in fatal)
-    lines = [f"  {label}: {count} fatal finding(s) in {sum(1 for f in fatal if f)} document(s)"]
+    failing = sum(1 for found in fatal if found)
+    lines = [
+        f"  {label}: {count} fatal finding(s); {failing} of {len(fatal)} document(s) with any"
+    ]
     shown = 0
     for name, found in zip(names, fatal, strict=False):
         for finding in found:
