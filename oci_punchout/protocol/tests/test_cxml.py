@@ -6,12 +6,10 @@ repository's sibling ``shared``).
 """
 
 import base64
-import os
 import re
 import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import quote_plus
 
 import pytest
@@ -43,34 +41,25 @@ from protocol.errors import (
     PunchoutProtocolError,
     UnsupportedRequest,
 )
+from testdata import CXML_SAMPLES, cxml_dtd, cxml_prolog
 
-SHARED = Path(
-    os.environ.get("PUNCHOUT_SHARED", Path(__file__).resolve().parents[3].parent / "shared")
-)
-SAMPLES = SHARED / "testdata" / "cxml" / "samples"
-DTD_DIR = SHARED / "testdata" / "cxml" / "dtd" / "1.2.063"
-PROLOG = (
-    b'<?xml version="1.0" encoding="UTF-8"?>\n'
-    b'<!DOCTYPE cXML SYSTEM "http://xml.cxml.org/schemas/cXML/1.2.063/%s.dtd">\n'
-)
 UTC = timezone.utc
 MINUS_8 = timezone(timedelta(hours=-8))
 NOW = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
 
 
 def sample(name):
-    return (SAMPLES / f"cxml-php_{name}.xml").read_bytes()
+    return (CXML_SAMPLES / f"cxml-php_{name}.xml").read_bytes()
 
 
 @pytest.fixture(scope="module")
 def dtds():
-    # Loaded by full path, so any relative reference inside resolves against their folder.
-    return {name: etree.DTD(str(DTD_DIR / f"{name}.dtd")) for name in ("cXML", "Fulfill")}
+    return {name: cxml_dtd(name) for name in ("cXML", "Fulfill")}
 
 
 def assert_valid(dtds, data, dtd="cXML"):
     """Our documents: the exact prolog, and valid against the official DTD."""
-    assert data.startswith(PROLOG % dtd.encode())
+    assert data.startswith(cxml_prolog(dtd))
     parser = etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False)
     root = etree.fromstring(data, parser)
     assert dtds[dtd].validate(root), dtds[dtd].error_log.filter_from_errors()
@@ -267,11 +256,11 @@ def test_sample_requests_we_do_not_handle_are_450(name):
 
 
 def test_every_sample_is_either_read_or_refused_with_450():
-    names = sorted(p.name for p in SAMPLES.glob("*.xml"))
+    names = sorted(p.name for p in CXML_SAMPLES.glob("*.xml"))
     assert len(names) == 5
     outcomes = {}
     for name in names:
-        data = (SAMPLES / name).read_bytes()
+        data = (CXML_SAMPLES / name).read_bytes()
         try:
             outcomes[name] = cxml.parse_request(data).request_name
         except UnsupportedRequest as exc:

@@ -5,13 +5,11 @@ shared folder (``PUNCHOUT_SHARED``, default: the repository's sibling ``shared``
 disk: the DOCTYPE's URL is never fetched.
 """
 
-import os
 import re
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -36,16 +34,9 @@ from protocol.errors import (
     PayloadTooLarge,
     PunchoutProtocolError,
 )
+from testdata import cxml_dtd, cxml_prolog
 
-SHARED = Path(
-    os.environ.get("PUNCHOUT_SHARED", Path(__file__).resolve().parents[3].parent / "shared")
-)
-DTD_ROOT = SHARED / "testdata" / "cxml" / "dtd"
-PROLOG = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n'
-    '<!DOCTYPE cXML SYSTEM "http://xml.cxml.org/schemas/cXML/{version}/{dtd}.dtd">\n'
-)
-INVOICE_PROLOG = PROLOG.format(version="1.2.037", dtd="InvoiceDetail").encode()
+INVOICE_PROLOG = cxml_prolog("InvoiceDetail", "1.2.037")
 CET = timezone(timedelta(hours=1))
 NOW = datetime(2024, 3, 1, 9, 30, tzinfo=timezone.utc)
 
@@ -59,11 +50,13 @@ HEADER = Header(
 
 @pytest.fixture(scope="module")
 def dtds():
-    # Loaded by full path; the documents' DOCTYPE URL is never resolved.
     return {
-        ("1.2.037", "InvoiceDetail"): etree.DTD(str(DTD_ROOT / "1.2.037" / "InvoiceDetail.dtd")),
-        ("1.2.063", "Fulfill"): etree.DTD(str(DTD_ROOT / "1.2.063" / "Fulfill.dtd")),
-        ("1.2.063", "cXML"): etree.DTD(str(DTD_ROOT / "1.2.063" / "cXML.dtd")),
+        (version, name): cxml_dtd(name, version)
+        for version, name in (
+            ("1.2.037", "InvoiceDetail"),
+            ("1.2.063", "Fulfill"),
+            ("1.2.063", "cXML"),
+        )
     }
 
 
@@ -74,7 +67,7 @@ def load(data):
 
 def assert_valid(dtds, data, version="1.2.037", dtd="InvoiceDetail"):
     """The exact prolog naming ``version``/``dtd``, the same version on the root, and valid."""
-    assert data.startswith(PROLOG.format(version=version, dtd=dtd).encode())
+    assert data.startswith(cxml_prolog(dtd, version))
     root = load(data)
     assert root.get("version") == version
     validator = dtds[(version, dtd)]
@@ -582,7 +575,7 @@ def test_with_shared_secret_keeps_an_older_declared_version():
     data = cxml.build_confirmation_request(HEADER, ConfirmationRequest("PO-1", "p-1"))
     older = data.replace(b'version="1.2.063"', b'version="1.2.050"', 1)
     resent = cxml.with_shared_secret(older, "pw")
-    assert resent.startswith(PROLOG.format(version="1.2.050", dtd="Fulfill").encode())
+    assert resent.startswith(cxml_prolog("Fulfill", "1.2.050"))
     assert load(resent).get("version") == "1.2.050"
 
 

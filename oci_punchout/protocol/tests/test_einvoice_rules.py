@@ -6,7 +6,6 @@ the repository). Each rule file is compiled once per module: about 2 s in all, t
 per document. Run from the addon directory: ``python3 -m pytest protocol/tests -q``.
 """
 
-import os
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -27,13 +26,10 @@ from protocol.einvoice_rules import (
     validate,
 )
 from protocol.errors import HostileDocument, MalformedDocument, PayloadTooLarge
+from testdata import SHARED, TESTDATA
 
 pytest.importorskip("saxonche")
 
-SHARED = Path(
-    os.environ.get("PUNCHOUT_SHARED", Path(__file__).resolve().parents[3].parent / "shared")
-)
-TESTDATA = SHARED / "testdata"
 RULES_DIR = TESTDATA / "einvoice-rules"
 XSD_DIR = TESTDATA / "ubl-2.1" / "xsd"
 EXAMPLES = TESTDATA / "einvoice-examples"

@@ -7,11 +7,9 @@ follow the published structures (Peppol BIS Order 3 example, openTRANS 2.1 ORDER
 ORDERS05 segments); the Peppol one is checked against the UBL 2.1 schema here.
 """
 
-import os
 import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -24,13 +22,10 @@ from protocol.errors import (
     PunchoutProtocolError,
     UnsupportedRequest,
 )
+from testdata import CXML_SAMPLES, TESTDATA
 
-SHARED = Path(
-    os.environ.get("PUNCHOUT_SHARED", Path(__file__).resolve().parents[3].parent / "shared")
-)
-UBL_DIR = SHARED / "testdata" / "ubl-2.1"
+UBL_DIR = TESTDATA / "ubl-2.1"
 OASIS_ORDER = UBL_DIR / "UBL-Order-2.1-Example.xml"
-CXML_SAMPLES = SHARED / "testdata" / "cxml" / "samples"
 PLUS_1 = timezone(timedelta(hours=1))
 PLUS_2 = timezone(timedelta(hours=2))
 
