@@ -15,24 +15,24 @@ SHARED = Path(
 )
 CXML_DTD_DIR = SHARED / "testdata/cxml/dtd/1.2.063"
 CXML_SAMPLES = SHARED / "testdata/cxml/samples"
+NO_NETWORK = etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False)
 
 
 @cache
-def _dtd(name):
-    path = CXML_DTD_DIR / f"{name}.dtd"
+def _dtd(name, version):
+    path = SHARED / "testdata/cxml/dtd" / version / f"{name}.dtd"
     if not path.exists():
         raise AssertionError(f"The official cXML DTD is missing: {path} (see shared/README.md)")
     return etree.DTD(str(path))
 
 
-def assert_valid_cxml(document, dtd="cXML"):
-    """Validate ``document`` (bytes) against the official cXML 1.2.063 DTD."""
-    parser = etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False)
-    root = etree.fromstring(document, parser)
-    validator = _dtd(dtd)
+def assert_valid_cxml(document, dtd="cXML", version="1.2.063"):
+    """Validate ``document`` (bytes) against an official cXML DTD (by default 1.2.063)."""
+    root = etree.fromstring(document, NO_NETWORK)
+    validator = _dtd(dtd, version)
     if not validator.validate(root):
         raise AssertionError(
-            f"not valid against {dtd}.dtd: {validator.error_log.filter_from_errors()}"
+            f"not valid against {version} {dtd}.dtd: {validator.error_log.filter_from_errors()}"
         )
     return root
 

@@ -17,7 +17,6 @@ from .common import SHARED
 
 EINVOICE_RULES_DIR = SHARED / "testdata/einvoice-rules"
 UBL_XSD_DIR = SHARED / "testdata/ubl-2.1/xsd"
-CXML_INVOICE_DTD = SHARED / "testdata/cxml/dtd/1.2.037/InvoiceDetail.dtd"
 # Odoo's invoice_edi_format -> the official rule set its XML must pass. There is no XRechnung
 # rule file in the shared test data: XRechnung is a CIUS of EN 16931, so it must pass that core.
 RULE_SET_BY_FORMAT = {**einvoice_rules.RULE_SET_BY_EDI_FORMAT, "xrechnung": "en16931"}

@@ -11,20 +11,13 @@ from odoo.tools import mute_logger
 
 from ..models.punchout_message import MAX_SEND_ATTEMPTS
 from ..protocol import cxml
-from .einvoice_common import CXML_INVOICE_DTD, EINVOICE_RULES_DIR, UBL_XSD_DIR, EinvoiceCommon
-
-NO_NETWORK = etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False)
+from .common import NO_NETWORK, assert_valid_cxml
+from .einvoice_common import EINVOICE_RULES_DIR, UBL_XSD_DIR, EinvoiceCommon
 
 
 def assert_valid_invoice_detail(document):
     """``document`` (bytes) is valid against the official InvoiceDetail.dtd 1.2.037."""
-    root = etree.fromstring(document, NO_NETWORK)
-    dtd = etree.DTD(str(CXML_INVOICE_DTD))
-    if not dtd.validate(root):
-        raise AssertionError(
-            f"not valid against InvoiceDetail.dtd 1.2.037: {dtd.error_log.filter_from_errors()}"
-        )
-    return root
+    return assert_valid_cxml(document, dtd="InvoiceDetail", version="1.2.037")
 
 
 def payload_id(document):
