@@ -3,6 +3,7 @@ import logging
 from decimal import Decimal
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from ..protocol import cxml
 from ..protocol.errors import (
@@ -86,6 +87,27 @@ class PunchoutConnection(models.Model):
         string="Confirmation URL",
         help="Where order confirmations (ConfirmationRequest) are posted; empty: none sent.",
     )
+
+    @api.constrains("cxml_invoice_url", "cxml_confirmation_url", "test_mode")
+    def _check_outbound_urls(self):
+        """Our documents carry our shared secret: they go over https, plain http only to a
+        test connection (the buyer's test system, the simulator)."""
+        for connection in self:
+            for url in (connection.cxml_invoice_url, connection.cxml_confirmation_url):
+                if not url:
+                    continue
+                url = url.strip().lower()
+                if not (
+                    url.startswith("https://")
+                    or (connection.test_mode and url.startswith("http://"))
+                ):
+                    raise ValidationError(
+                        self.env._(
+                            "The buyer's URL %(url)s must start with https:// (http:// only "
+                            "for test connections): our documents carry our shared secret.",
+                            url=url,
+                        )
+                    )
 
     @api.depends("cxml_shared_secret_hash")
     def _compute_cxml_shared_secret(self):

@@ -5,7 +5,7 @@ import psycopg2
 import requests
 from lxml import etree
 
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -94,6 +94,17 @@ class TestEinvoiceSend(EinvoiceCommon):
         wizard = self._wizard(self._invoice(self._order_de()))
         self.assertEqual(wizard.sending_methods, ["punchout_cxml"])
         self.assertEqual(wizard.invoice_edi_format, "cxml")
+
+    def test_our_documents_go_over_https_to_production_systems(self):
+        connection = self.connection_de.sudo()
+        for field in ("cxml_invoice_url", "cxml_confirmation_url"):
+            with self.assertRaisesRegex(ValidationError, "https://"), self.env.cr.savepoint():
+                connection.write({field: "http://buyer.example/cxml"})
+            with self.assertRaisesRegex(ValidationError, "https://"), self.env.cr.savepoint():
+                connection.write({field: "ftp://buyer.example/cxml"})
+        connection.write({"test_mode": True, "cxml_invoice_url": "http://127.0.0.1:8069/cxml"})
+        with self.assertRaisesRegex(ValidationError, "https://"), self.env.cr.savepoint():
+            connection.test_mode = False
 
     # ------------------------------------------------------------------
     # cXML invoices

@@ -107,7 +107,9 @@ class TestSimulatorInvoice(CxmlCase):
         code, _text = self.answer(self.post_invoice(production))
         self.assertEqual(code, 403)
 
-        self.cxml_connection.test_mode = False
+        self.cxml_connection.write(
+            {"test_mode": False, "cxml_invoice_url": "https://buyer.example/cxml/invoice"}
+        )
         code, _text = self.answer(self.post_invoice(document))
         self.assertEqual(code, 403)
 
