@@ -1,5 +1,9 @@
 # Quick start: `make demo` serves a demo on http://127.0.0.1:8069; `make test` runs every test.
-.PHONY: demo test lint benchmark pot readme
+# Both first make the project's environment (.venv, Odoo 18 and the tools): see scripts/setup.sh.
+.PHONY: setup demo test lint benchmark pot readme
+
+setup:
+	@scripts/setup.sh >/dev/null
 
 demo:
 	@scripts/demo.sh
@@ -8,9 +12,7 @@ test:
 	@scripts/test.sh
 
 lint:
-	ruff check .
-	ruff format --check .
-	pylint --rcfile=.pylintrc oci_punchout
+	@scripts/lint.sh
 
 benchmark:
 	@scripts/benchmark.sh

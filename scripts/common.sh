@@ -2,28 +2,28 @@
 # shellcheck shell=bash
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PYTHON="${PYTHON:-python3}"
 
 die() {
     echo "ERROR: $*" >&2
     exit 2
 }
 
+# Sets PYTHON to an interpreter with Odoo 18: PYTHON as given, else the project's .venv, built by
+# scripts/setup.sh from ODOO_SOURCE or the shared Odoo source when needed (see that script).
 find_odoo() {
-    local version
-    if ! version="$("$PYTHON" -c 'import odoo.release; print(odoo.release.serie)' 2>/dev/null)"; then
-        cat >&2 <<MSG
-ERROR: Odoo is missing: '$PYTHON' cannot import the 'odoo' package.
-Install Odoo 18.0 outside this repository so that '$PYTHON -c "import odoo"' works
-(e.g. its source tree on the Python path, with its requirements.txt installed),
-or set PYTHON to an interpreter that has it. See README.md, "Requirements".
-MSG
-        return 1
-    fi
-    if [ "$version" != "18.0" ]; then
-        echo "ERROR: Odoo $version found, but oci_punchout needs Odoo 18.0." >&2
-        return 1
-    fi
+    local line
+    line="$("$ROOT/scripts/setup.sh" | tail -n 1)" || return 1
+    case "$line" in
+        PYTHON=*) PYTHON="${line#PYTHON=}" ;;
+        *)
+            echo "ERROR: scripts/setup.sh gave no interpreter." >&2
+            return 1
+            ;;
+    esac
+    export PYTHON
+    # The project's environment carries the test and lint tools too.
+    PATH="$(dirname "$PYTHON"):$PATH"
+    export PATH
     ODOO_ROOT="$("$PYTHON" -c 'import odoo, os; print(os.path.dirname(os.path.dirname(os.path.abspath(odoo.__file__))))')"
     if [ -f "$ODOO_ROOT/odoo-bin" ]; then
         ODOO_CMD=("$PYTHON" "$ODOO_ROOT/odoo-bin")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: the pure protocol package (pytest), then the addon installed in a fresh
-# database with every Python, HttpCase and tour test. Ends with "N passed, N failed".
+# The whole test suite: the pure protocol package and the project's scripts (pytest), then the
+# addon installed in a fresh database with every Python, HttpCase and tour test. Ends with
+# "N passed, N failed". Odoo comes from scripts/setup.sh (PYTHON, or the project's .venv).
 set -uo pipefail
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -28,14 +29,28 @@ PORT="${TEST_HTTP_PORT:-8169}"
 LOG="$(mktemp -t oci_punchout_test.XXXXXX.log)"
 export PUNCHOUT_SHARED="${PUNCHOUT_SHARED:-$ROOT/../shared}"
 
+# Counts "N passed" and failures/errors of a pytest run's output; nothing collected is a failure.
+pytest_counts() {
+    local out="$1" passed failed
+    passed="$(grep -Eo '[0-9]+ passed' "$out" | tail -1 | grep -Eo '[0-9]+' || echo 0)"
+    failed="$(tail -n 3 "$out" | grep -Eo '[0-9]+ (failed|errors?)' | awk '{s += $1} END {print s + 0}')"
+    if [ "$passed" = 0 ] && [ "$failed" = 0 ]; then
+        failed=1  # pytest collected nothing or crashed: never pass silently
+    fi
+    echo "$passed $failed"
+}
+
 echo "== protocol package (pytest)"
 PROTO_OUT="$(mktemp)"
 (cd "$ROOT/oci_punchout" && "$PYTHON" -m pytest -q -p no:cacheprovider protocol/tests) | tee "$PROTO_OUT"
-proto_passed="$(grep -Eo '[0-9]+ passed' "$PROTO_OUT" | tail -1 | grep -Eo '[0-9]+' || echo 0)"
-proto_failed="$(tail -n 3 "$PROTO_OUT" | grep -Eo '[0-9]+ (failed|errors?)' | awk '{s += $1} END {print s + 0}')"
-if [ "$proto_passed" = 0 ] && [ "$proto_failed" = 0 ]; then
-    proto_failed=1  # pytest collected nothing or crashed: never pass silently
-fi
+read -r proto_passed proto_failed <<<"$(pytest_counts "$PROTO_OUT")"
+
+echo "== project scripts (pytest)"
+SCRIPTS_OUT="$(mktemp)"
+(cd "$ROOT" && "$PYTHON" -m pytest -q -p no:cacheprovider scripts/tests) | tee "$SCRIPTS_OUT"
+read -r scripts_passed scripts_failed <<<"$(pytest_counts "$SCRIPTS_OUT")"
+proto_passed=$((proto_passed + scripts_passed))
+proto_failed=$((proto_failed + scripts_failed))
 
 echo "== addon in Odoo (database $DB)"
 dropdb --if-exists "$DB" >/dev/null 2>&1
@@ -75,6 +90,6 @@ fi
 
 passed=$((proto_passed + odoo_passed))
 failed=$((proto_failed + odoo_failed))
-echo "protocol: $proto_passed passed, $proto_failed failed; odoo: $odoo_passed passed, $odoo_failed failed (log: $LOG)"
+echo "pytest: $proto_passed passed, $proto_failed failed; odoo: $odoo_passed passed, $odoo_failed failed (log: $LOG)"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]
