@@ -1,6 +1,6 @@
 # Quick start: `make demo` serves a demo on http://127.0.0.1:8069; `make test` runs every test.
 # Both first make the project's environment (.venv, Odoo 18 and the tools): see scripts/setup.sh.
-.PHONY: setup demo test lint benchmark pot readme
+.PHONY: setup demo test lint benchmark stress pot readme
 
 setup:
 	@scripts/setup.sh >/dev/null
@@ -16,6 +16,9 @@ lint:
 
 benchmark:
 	@scripts/benchmark.sh
+
+stress:
+	@scripts/stress.sh
 
 pot:
 	@scripts/export_pot.sh

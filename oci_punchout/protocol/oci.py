@@ -10,6 +10,7 @@ connection's self-check.
 
 import codecs
 import html
+import itertools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -851,10 +852,17 @@ def _check_indexes(indexes):
                 start, "", f"The line numbers start at {start}; they must start at 1 (or 0)."
             )
         )
-    for missing in sorted(set(range(start, max(indexes) + 1)) - set(indexes)):
-        found.append(
-            OciViolation(missing, "", f"Line {missing} is missing: the line numbers have a gap.")
-        )
+    # One violation per gap, not per missing number: a form may name line 10**30.
+    numbers = sorted(set(indexes))
+    for previous, current in itertools.pairwise(numbers):
+        first, last = previous + 1, current - 1
+        if first == last:
+            text = f"Line {first} is missing"
+        elif first < last:
+            text = f"Lines {first} to {last} are missing"
+        else:
+            continue
+        found.append(OciViolation(first, "", f"{text}: the line numbers have a gap."))
     return found
 
 

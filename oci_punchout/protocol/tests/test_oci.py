@@ -1253,9 +1253,20 @@ def test_validate_integers_and_flags():
 def test_validate_index_gaps_and_start():
     assert _found(_form(1) + _form(3)) == {(2, "")}
     assert _messages(_form(1) + _form(3)) == ["Line 2 is missing: the line numbers have a gap."]
+    assert _messages(_form(1) + _form(5)) == [
+        "Lines 2 to 4 are missing: the line numbers have a gap."
+    ]
     assert _found(_form(0) + _form(1)) == set()
     assert _found(_form(2) + _form(3)) == {(2, "")}
     assert "start at 2" in _messages(_form(2))[0]
+
+
+def test_validate_huge_line_number_is_one_gap():
+    # Naming line 10**30 once must not make a violation (or a set member) per missing number.
+    huge = 10**30
+    assert _messages(_form(1) + _form(huge)) == [
+        f"Lines 2 to {huge - 1} are missing: the line numbers have a gap."
+    ]
 
 
 def test_validate_duplicates_and_bad_names():

@@ -1,0 +1,432 @@
+"""Fuzz targets: every parser of the protocol package that reads what a stranger sends.
+
+Each target takes one generated input and either returns or raises a ``PunchoutProtocolError``
+(which the endpoints answer as a clear error); anything else, or an input that takes longer than
+``TIME_BOUND`` seconds, is a finding. Inputs are the shared samples and the test documents,
+mutated at byte level (flips, splices, truncation, tokens that XML parsers find hard, other
+encodings) and at element level (an element's text replaced), plus plain random bytes.
+
+Used by ``test_fuzz.py`` (a small seeded run in ``make test``) and by ``scripts/stress.py``
+(``make stress``: at least 100,000 inputs per target, in child processes with a memory limit).
+"""
+
+import base64
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hypothesis import strategies as st
+from lxml import etree
+from protocol import cxml, oci, orders
+from protocol.errors import PunchoutProtocolError
+from testdata import CXML_SAMPLES, TESTDATA
+
+# Seconds one input may take (the largest seed is a few kilobytes; the size limits of the
+# parsers keep every input small).
+TIME_BOUND = 2.0
+
+XML_TOKENS = [
+    b"<",
+    b"</",
+    b">",
+    b"/>",
+    b"&",
+    b"&amp;",
+    b"&lt;",
+    b"&#0;",
+    b"&#x110000;",
+    b"&#xFFFE;",
+    b"&undefined;",
+    b"<![CDATA[",
+    b"]]>",
+    b"<!--",
+    b"-->",
+    b"<?pi x?>",
+    b'<!DOCTYPE cXML [<!ENTITY e "xxxxxxxxxx">]>',
+    b'<!DOCTYPE x SYSTEM "http://127.0.0.1/x.dtd">',
+    b'<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;',
+    b'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="/etc/passwd"/>',
+    b'<?xml version="1.0" encoding="UTF-16"?>',
+    b'<?xml version="1.1" encoding="ISO-2022-JP"?>',
+    b'xmlns="urn:x"',
+    b'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"',
+    b'payloadID="',
+    b'operation="',
+    b'quantity="',
+    b"\x00",
+    b"\xff\xfe",
+    b"\xfe\xff",
+    b"\xef\xbb\xbf",
+    b"\xc3\x28",
+    b"\xed\xa0\x80",
+    b"-1",
+    b"0",
+    b"1e308",
+    b"NaN",
+    b"Infinity",
+    b"99999999999999999999999999999",
+    b"0.0000000000000000000001",
+    b"2024-02-30T25:61:00+99:00",
+    b"9999-12-31",
+    b"\xe2\x80\xae",
+    b"%s%n",
+    b"'\"><script>",
+]
+TEXT_VALUES = [
+    "",
+    " ",
+    "-1",
+    "0",
+    "1,5",
+    "1.000,50",
+    "1e400",
+    "NaN",
+    "inf",
+    "9" * 40,
+    "2024-13-45",
+    "x" * 300,
+    "\x00",
+    "\ud7ff",
+    "\u202e",
+    "<b>",
+    "&amp;",
+    "https://127.0.0.1/",
+    "javascript:alert(1)",
+]
+ENCODINGS = ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "latin-1", "cp1252", "iso-8859-15"]
+
+
+# --- seeds -----------------------------------------------------------------------------------
+
+
+def _files(folder, pattern="*.xml"):
+    return [path.read_bytes() for path in sorted(folder.glob(pattern))]
+
+
+def cxml_seeds():
+    """The shared cXML samples and documents this package builds (every kind it reads)."""
+    import test_cxml
+
+    seeds = _files(CXML_SAMPLES)
+    seeds += [
+        value
+        for value in vars(test_cxml).values()
+        if isinstance(value, bytes) and value.lstrip().startswith(b"<")
+    ]
+    return seeds
+
+
+def order_seeds():
+    """Purchase orders in every format read by e-mail: UBL, Peppol, openTRANS, IDoc, cXML."""
+    import test_orders
+
+    seeds = [(TESTDATA / "ubl-2.1" / "UBL-Order-2.1-Example.xml").read_bytes()]
+    seeds.append(
+        (TESTDATA / "einvoice-examples" / "peppol-bis3" / "sales-order-example.xml").read_bytes()
+    )
+    seeds += [
+        value
+        for value in vars(test_orders).values()
+        if isinstance(value, bytes) and value.lstrip().startswith(b"<")
+    ]
+    return seeds + _files(CXML_SAMPLES, "*OrderRequest*.xml")
+
+
+def pdf_text_seeds():
+    import test_orders
+
+    return [
+        value
+        for name, value in vars(test_orders).items()
+        if name.startswith("PDF_TEXT") and isinstance(value, str)
+    ]
+
+
+# --- mutations -------------------------------------------------------------------------------
+
+
+@st.composite
+def mutated_bytes(draw, seeds):
+    """A seed document with a few byte- and element-level mutations, or random bytes."""
+    if draw(st.integers(0, 19)) == 0:
+        return draw(st.binary(max_size=512))
+    data = bytearray(draw(st.sampled_from(seeds)))
+    for _ in range(draw(st.integers(0, 6))):
+        size = max(len(data), 1)
+        kind = draw(st.integers(0, 9))
+        at = draw(st.integers(0, size - 1))
+        if kind == 0:
+            data[at : at + 1] = bytes([draw(st.integers(0, 255))])
+        elif kind == 1:
+            data[at:at] = draw(st.sampled_from(XML_TOKENS))
+        elif kind == 2:
+            data[at:at] = draw(st.binary(min_size=1, max_size=32))
+        elif kind == 3:
+            del data[at : at + draw(st.integers(1, 64))]
+        elif kind == 4:
+            length = draw(st.integers(1, 256))
+            data[at:at] = data[at : at + length] * draw(st.integers(1, 8))
+        elif kind == 5:
+            data = data[:at]
+        elif kind == 6:
+            data = bytearray(_replace_element_text(bytes(data), draw))
+        elif kind == 7:
+            data = bytearray(_reencode(bytes(data), draw(st.sampled_from(ENCODINGS))))
+        elif kind == 8:
+            other = draw(st.sampled_from(seeds))
+            cut = draw(st.integers(0, max(len(other) - 1, 0)))
+            data = data[:at] + other[cut:]
+        else:
+            data[at:at] = draw(st.sampled_from(XML_TOKENS)) * draw(st.integers(2, 64))
+    return bytes(data)
+
+
+def _replace_element_text(data, draw):
+    try:
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return data
+    elements = [element for element in root.iter() if isinstance(element.tag, str)]
+    element = draw(st.sampled_from(elements))
+    if element.attrib and draw(st.booleans()):
+        name = draw(st.sampled_from(sorted(element.attrib)))
+        element.set(name, _xml_safe(draw(st.sampled_from(TEXT_VALUES))))
+    else:
+        element.text = _xml_safe(
+            draw(st.one_of(st.sampled_from(TEXT_VALUES), st.text(max_size=40)))
+        )
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def _xml_safe(text):
+    return "".join(char for char in text if char in "\t\n\r" or (" " <= char <= "\ud7ff"))
+
+
+def _reencode(data, encoding):
+    """The document in another encoding, its declaration saying so."""
+    text = data.decode("utf-8", errors="replace")
+    if text.startswith("<?xml"):
+        text = text.split("?>", 1)[-1]
+    declaration = f'<?xml version="1.0" encoding="{encoding.upper()}"?>'
+    return (declaration + text).encode(encoding, errors="replace")
+
+
+# --- OCI inputs ------------------------------------------------------------------------------
+
+OCI_LOGIN_NAMES = [
+    "USERNAME",
+    "PASSWORD",
+    "HOOK_URL",
+    "~OkCode",
+    "~TARGET",
+    "~CALLER",
+    "FUNCTION",
+    "PRODUCTID",
+    "QUANTITY",
+    "SEARCHSTRING",
+    "VENDOR",
+    "http_content_charset",
+    "returntarget",
+    "username",
+]
+OCI_FUNCTIONS = ["", "DETAIL", "VALIDATE", "SOURCING", "BACKGROUND_SEARCH", "DETAILADD", "x"]
+CHARSETS = [
+    "utf-8",
+    "UTF8",
+    "iso-8859-1",
+    "latin1",
+    "windows-1252",
+    "ISO-2022-JP",
+    "utf-16",
+    "UTF-7",
+    "idna",
+    "rot13",
+    "x-user-defined",
+    "shift_jis",
+    "",
+    "\x00",
+]
+CART_FIELDS = [
+    "DESCRIPTION",
+    "MATNR",
+    "QUANTITY",
+    "UNIT",
+    "PRICE",
+    "PRICEUNIT",
+    "CURRENCY",
+    "LEADTIME",
+    "VENDOR",
+    "VENDORMAT",
+    "MATGROUP",
+    "EXT_PRODUCT_ID",
+    "CUST_FIELD1",
+    "LONGTEXT_1:132",
+    "X",
+]
+
+
+def _fuzz_text():
+    return st.one_of(st.sampled_from(TEXT_VALUES), st.text(max_size=80))
+
+
+def oci_login_params():
+    names = st.one_of(st.sampled_from(OCI_LOGIN_NAMES), st.text(max_size=20))
+    values = st.one_of(
+        _fuzz_text(),
+        st.sampled_from(OCI_FUNCTIONS + CHARSETS),
+        st.builds(lambda path: "https://buyer.example.com/sap/" + path, st.text(max_size=40)),
+    )
+    return st.dictionaries(names, st.one_of(values, st.lists(values, max_size=3)), max_size=24)
+
+
+def oci_cart_pairs():
+    index = st.one_of(st.integers(-2, 12).map(str), st.sampled_from(["", "01", "x", "9" * 30]))
+    name = st.one_of(
+        st.builds(lambda field, i: f"NEW_ITEM-{field}[{i}]", st.sampled_from(CART_FIELDS), index),
+        st.text(max_size=20),
+    )
+    return st.lists(st.tuples(name, _fuzz_text()), max_size=60)
+
+
+# --- targets ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    call: Callable
+    inputs: Callable  # () -> a hypothesis strategy
+
+
+def _encoded_form_value():
+    @st.composite
+    def strategy(draw):
+        data = draw(mutated_bytes(cxml_seeds()))
+        # The encoding is the connection's setting, not the sender's choice.
+        encoding = draw(st.sampled_from(["base64", "urlencoded"]))
+        text = draw(
+            st.sampled_from(
+                [
+                    base64.b64encode(data).decode(),
+                    urllib.parse.quote_from_bytes(data),
+                    data.decode("latin-1"),
+                    base64.b64encode(data).decode()[:-3] + "!",
+                ]
+            )
+        )
+        return text, encoding
+
+    return strategy()
+
+
+def _return_url():
+    prefixes = st.lists(
+        st.sampled_from(
+            ["https://buyer.example.com/sap/", "https://*.example.com/", "", "http://x"]
+        ),
+        max_size=3,
+    )
+    url = st.one_of(
+        _fuzz_text(),
+        st.builds(lambda tail: "https://buyer.example.com/sap/" + tail, st.text(max_size=40)),
+        st.sampled_from(
+            [
+                "https://buyer.example.com@evil.example/sap/",
+                "https://buyer.example.com.evil.example/sap/",
+                "https://buyer.example.com/sap/../../x",
+                "https://[::1]/sap/",
+                "https://xn--80ak6aa92e.com/",
+                "https://\u0430pple.com/",
+                "//buyer.example.com/sap/",
+                "https://buyer.example.com:99999/sap/",
+            ]
+        ),
+    )
+    return st.tuples(url, prefixes, st.booleans())
+
+
+TARGETS = {
+    target.name: target
+    for target in [
+        Target("oci.parse_punch_in", oci.parse_punch_in, oci_login_params),
+        Target(
+            "oci.normalize_charset",
+            oci.normalize_charset,
+            lambda: st.sampled_from(CHARSETS) | st.text(max_size=30),
+        ),
+        Target(
+            "oci.check_return_url",
+            lambda args: oci.check_return_url(args[0], args[1], allow_http=args[2]),
+            _return_url,
+        ),
+        Target("oci.parse_cart_fields", oci.parse_cart_fields, oci_cart_pairs),
+        Target(
+            "oci.validate_cart_fields",
+            lambda args: oci.validate_cart_fields(args[0], charset=args[1], raw_body=args[2]),
+            lambda: st.tuples(
+                oci_cart_pairs(), st.sampled_from(CHARSETS), st.binary(max_size=200)
+            ),
+        ),
+        Target("cxml.parse_request", cxml.parse_request, lambda: mutated_bytes(cxml_seeds())),
+        Target(
+            "cxml.parse_punchout_order_message",
+            cxml.parse_punchout_order_message,
+            lambda: mutated_bytes(cxml_seeds()),
+        ),
+        Target("cxml.parse_response", cxml.parse_response, lambda: mutated_bytes(cxml_seeds())),
+        Target(
+            "cxml.parse_invoice_detail_request",
+            cxml.parse_invoice_detail_request,
+            lambda: mutated_bytes(cxml_seeds()),
+        ),
+        Target(
+            "cxml.decode_browser_form_value",
+            lambda args: cxml.decode_browser_form_value(*args),
+            _encoded_form_value,
+        ),
+        Target("cxml.redact_secrets", cxml.redact_secrets, lambda: mutated_bytes(cxml_seeds())),
+        Target("cxml.payload_id_of", cxml.payload_id_of, lambda: mutated_bytes(cxml_seeds())),
+        Target("orders.read_order", orders.read_order, lambda: mutated_bytes(order_seeds())),
+        Target(
+            "orders.find_pdf_references",
+            orders.find_pdf_references,
+            lambda: st.one_of(
+                st.sampled_from(pdf_text_seeds()).flatmap(_mutated_text), st.text(max_size=400)
+            ),
+        ),
+    ]
+}
+
+
+def _mutated_text(text):
+    @st.composite
+    def strategy(draw):
+        result = text
+        for _ in range(draw(st.integers(0, 6))):
+            at = draw(st.integers(0, len(result)))
+            insert = draw(st.one_of(st.sampled_from(TEXT_VALUES), st.text(max_size=20)))
+            cut = draw(st.integers(0, 30))
+            result = result[:at] + insert + result[at + cut :]
+        return result
+
+    return strategy()
+
+
+class Finding(AssertionError):
+    """An input the target answered with an unexpected exception, or too slowly."""
+
+
+def check(target, value):
+    """Run one input through ``target``: only a protocol error may come out, within the bound."""
+    start = time.perf_counter()
+    try:
+        target.call(value)
+    except PunchoutProtocolError:
+        pass
+    except Exception as exc:
+        raise Finding(f"{target.name}: {type(exc).__name__}: {exc}") from exc
+    elapsed = time.perf_counter() - start
+    if elapsed > TIME_BOUND:
+        raise Finding(f"{target.name}: one input took {elapsed:.2f} s (bound {TIME_BOUND} s)")
+    return elapsed
