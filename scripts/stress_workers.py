@@ -1,0 +1,519 @@
+#!/usr/bin/env python3
+"""make stress, second stage: many buyers at once against Odoo with several workers.
+
+Run by ``scripts/stress.sh``, which builds a fresh database, runs ``--setup`` (Odoo imported,
+before the server starts), starts Odoo with ``--workers 4`` and a cron worker on 127.0.0.1, and
+runs this script against it over real HTTP. Every check prints one line; the last line is
+``workers: N checks, N failed``.
+
+1. Concurrent buyers: ``--buyers`` buyers (OCI and cXML alternately, each a connection, company
+   and portal user of its own) each punch in, add 10 products of their own to the cart and
+   transfer it, while as many portal users do Odoo's own login, /shop, 10 cart adds and the cart
+   page at the same time. Every returned cart must hold exactly its buyer's 10 products; p50 and
+   p95 of the whole flow against Odoo's portal flow (goal: p95 <= 1.2x), no errors.
+2. Purchase orders while buyers shop: a second wave of buyers shops while an OrderRequest for
+   each cXML cart of the first wave and one OrderRequest without punchout history per cXML buyer
+   arrive at once, and 10 identical copies of one more OrderRequest arrive together. Each PO
+   number must give exactly one confirmed sale order; the copies are answered as replays (the
+   first copy's answer) or as in progress (409), never as a second order.
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import psycopg2
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "oci_punchout"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import benchmark_oci  # noqa: E402 (the path above)
+from protocol import cxml, oci  # noqa: E402
+
+PRODUCTS_PER_CART = 10
+RETURN_URL = "https://buyer-system.stress.example/return"
+REQUEST_TIMEOUT = 180
+P95_GOAL = 1.2
+SUPPLIER_IDENTITY = "AN01000000002"
+
+
+class StressError(Exception):
+    pass
+
+
+# --- setup (Odoo imported; before the server starts) ---------------------------------------------
+
+
+def run_setup(db, addons_path, buyers, state_file):
+    import odoo
+    from odoo import SUPERUSER_ID, Command, api
+    from odoo.modules.registry import Registry
+
+    odoo.tools.config.parse_config(
+        ["-d", db, f"--addons-path={addons_path}", "--log-level=warn", "--max-cron-threads=0"]
+    )
+    with Registry(db).cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        password = "stress-" + os.urandom(9).hex()
+        needed = 2 * buyers * PRODUCTS_PER_CART
+        count = env["product.template"].search_count(benchmark_oci.bench_product_domain())
+        if count < needed:
+            benchmark_oci.create_bench_products(env, needed - count)
+        products = env["product.product"].search(
+            benchmark_oci.bench_product_domain(), order="default_code", limit=needed
+        )
+        portal_group = env.ref("base.group_portal")
+        Users = env["res.users"].with_context(no_reset_password=True)
+        demo = {
+            "oci": env.ref("oci_punchout.demo_connection_oci"),
+            "cxml": env.ref("oci_punchout.demo_connection_cxml"),
+        }
+        state = {"password": password, "buyers": [], "portal": []}
+        for index in range(buyers):
+            kind = "oci" if index % 2 == 0 else "cxml"
+            company = env["res.partner"].create(
+                {"name": f"Stress Buyer {index:02d}", "is_company": True, "country_id": False}
+            )
+            user = Users.create(
+                {
+                    "name": f"Stress Buyer {index:02d} Purchasing",
+                    "login": f"stress-buyer-{index:02d}@stress.example",
+                    "password": password,
+                    "parent_id": company.id,
+                    "groups_id": [Command.set(portal_group.ids)],
+                }
+            )
+            user.partner_id.parent_id = company
+            code = f"stress-{kind}-{index:02d}"
+            values = {
+                "name": f"Stress {kind} {index:02d}",
+                "code": code,
+                "partner_id": company.id,
+                "user_id": user.id,
+                "end_user_policy": "default",
+                "allowed_return_urls": "https://buyer-system.stress.example/",
+                "alias_name": False,
+                "order_mail_senders": False,
+            }
+            if kind == "oci":
+                values.update(oci_username=code, oci_password=password)
+            else:
+                values.update(cxml_buyer_identity=code.upper(), cxml_shared_secret=password)
+            connection = demo[kind].copy(values)
+            first = index * PRODUCTS_PER_CART
+            second = (buyers + index) * PRODUCTS_PER_CART
+            state["buyers"].append(
+                {
+                    "kind": kind,
+                    "code": code,
+                    "connection_id": connection.id,
+                    "identity": code.upper(),
+                    "products": products[first : first + PRODUCTS_PER_CART].ids,
+                    "second_products": products[second : second + PRODUCTS_PER_CART].ids,
+                    "codes": products[first : first + PRODUCTS_PER_CART].mapped("default_code"),
+                    "second_codes": products[second : second + PRODUCTS_PER_CART].mapped(
+                        "default_code"
+                    ),
+                }
+            )
+            login = f"stress-portal-{index:02d}@stress.example"
+            Users.create(
+                {
+                    "name": f"Stress Portal {index:02d}",
+                    "login": login,
+                    "password": password,
+                    "groups_id": [Command.set(portal_group.ids)],
+                }
+            )
+            state["portal"].append(
+                {"login": login, "products": products[first : first + PRODUCTS_PER_CART].ids}
+            )
+        cr.commit()
+    Path(state_file).write_text(json.dumps(state))
+    print(f"   {buyers} buyers, {buyers} portal users, {needed} products")
+
+
+# --- HTTP flows ----------------------------------------------------------------------------------
+
+
+class Flow:
+    """One browser: a requests session, its requests timed as a whole."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url.rstrip("/")
+        self.session = requests.Session()
+
+    def request(self, method, url, expect=200, **kwargs):
+        response = self.session.request(
+            method,
+            urljoin(self.base_url + "/", url),
+            allow_redirects=False,
+            timeout=REQUEST_TIMEOUT,
+            **kwargs,
+        )
+        if response.status_code != expect:
+            snippet = re.sub(r"\s+", " ", response.text[:200])
+            raise StressError(f"{method} {url}: HTTP {response.status_code}: {snippet}")
+        return response
+
+    def add_products(self, product_ids):
+        for product_id in product_ids:
+            answer = self.request(
+                "POST",
+                "/shop/cart/update_json",
+                json=benchmark_oci.jsonrpc({"product_id": product_id, "add_qty": 1}),
+            ).json()
+            if answer.get("error") or not (answer.get("result") or {}).get("line_id"):
+                raise StressError(f"adding product {product_id}: {answer.get('error')}")
+
+    def transfer(self):
+        page = self.request("GET", "/shop/cart")
+        form = benchmark_oci.find_form(page.text, "/punchout/transfer")
+        if not form or not form.get("punchout_session_id"):
+            raise StressError("the cart page has no transfer form")
+        return self.request(
+            "POST",
+            "/punchout/transfer",
+            data={
+                "csrf_token": form["csrf_token"],
+                "punchout_session_id": form["punchout_session_id"],
+            },
+        )
+
+
+def cxml_header(buyer, secret):
+    return cxml.Header(
+        from_credentials=[cxml.Credential("NetworkID", buyer["identity"])],
+        to_credentials=[cxml.Credential("NetworkID", SUPPLIER_IDENTITY)],
+        sender_credentials=[cxml.Credential("NetworkID", buyer["identity"], secret)],
+        user_agent="oci_punchout stress",
+    )
+
+
+def post_cxml(base_url, body):
+    response = requests.post(
+        base_url.rstrip("/") + "/punchout/cxml",
+        data=body,
+        headers={"Content-Type": "text/xml; charset=UTF-8"},
+        timeout=REQUEST_TIMEOUT,
+    )
+    return response, cxml.parse_response(response.content)
+
+
+def buyer_flow(base_url, buyer, password, products, codes):
+    """Punch in, add the buyer's products, transfer: (seconds, cart or None, error or None)."""
+    start = time.perf_counter()
+    flow = Flow(base_url)
+    try:
+        if buyer["kind"] == "oci":
+            response = flow.request(
+                "POST",
+                f"/punchout/oci/{buyer['code']}",
+                expect=303,
+                data={"USERNAME": buyer["code"], "PASSWORD": password, "HOOK_URL": RETURN_URL},
+            )
+            flow.request("GET", response.headers["Location"])
+        else:
+            setup = cxml.PunchOutSetupRequest(
+                operation="create",
+                buyer_cookie=f"stress-{buyer['code']}-{time.monotonic_ns()}",
+                browser_form_post_url=RETURN_URL,
+            )
+            body = cxml.build_punchout_setup_request(
+                cxml_header(buyer, password), setup, deployment_mode="test"
+            )
+            _response, answer = post_cxml(base_url, body)
+            if answer.status_code != 200 or not answer.start_url:
+                raise StressError(f"PunchOutSetupRequest: {answer.status_code} {answer.message}")
+            start_url = urlsplit(answer.start_url)
+            target = start_url.path + (f"?{start_url.query}" if start_url.query else "")
+            response = flow.request("GET", target, expect=303)
+        flow.add_products(products)
+        page = flow.transfer()
+        fields = benchmark_oci.find_form(page.text, urlsplit(RETURN_URL).path) or {}
+        if buyer["kind"] == "oci":
+            items = oci.parse_cart_fields(list(fields.items()))
+            returned = sorted(item.vendormat for item in items)
+            cart = None
+        else:
+            value = next((v for k, v in fields.items() if k.lower().startswith("cxml-")), None)
+            if value is None:
+                raise StressError("the transfer page has no cXML cart field")
+            cart = cxml.parse_punchout_order_message(cxml.decode_browser_form_value(value))
+            returned = sorted(item.supplier_part_id for item in cart.items)
+        if returned != sorted(codes):
+            raise StressError(f"the returned cart holds {returned}, not its own {sorted(codes)}")
+        return time.perf_counter() - start, cart, None
+    except (StressError, requests.RequestException, cxml.PunchoutProtocolError) as exc:
+        return time.perf_counter() - start, None, f"{buyer['code']}: {exc}"
+    finally:
+        flow.session.close()
+
+
+def portal_flow(base_url, portal, password):
+    """Odoo's own: login page, login, /shop, 10 cart adds, the cart page."""
+    start = time.perf_counter()
+    flow = Flow(base_url)
+    try:
+        page = flow.request("GET", "/web/login")
+        form = benchmark_oci.find_form(page.text, "/web/login") or {}
+        flow.request(
+            "POST",
+            "/web/login",
+            expect=303,
+            data={
+                "csrf_token": form.get("csrf_token", ""),
+                "login": portal["login"],
+                "password": password,
+                "redirect": "/shop",
+            },
+        )
+        flow.request("GET", "/shop")
+        flow.add_products(portal["products"])
+        flow.request("GET", "/shop/cart")
+        return time.perf_counter() - start, None
+    except (StressError, requests.RequestException) as exc:
+        return time.perf_counter() - start, f"{portal['login']}: {exc}"
+    finally:
+        flow.session.close()
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+# --- checks --------------------------------------------------------------------------------------
+
+
+class Checks:
+    def __init__(self):
+        self.count = 0
+        self.failed = 0
+
+    def check(self, ok, label, detail=""):
+        self.count += 1
+        if not ok:
+            self.failed += 1
+        print(f"workers {label}: {'ok' if ok else 'FAILED'}{': ' + detail if detail else ''}")
+        sys.stdout.flush()
+
+
+def concurrent_buyers(args, state, checks, wave="first"):
+    """Phase 1: every buyer and every portal user at once."""
+    password = state["password"]
+    buyers = state["buyers"]
+    key = "products" if wave == "first" else "second_products"
+    code_key = "codes" if wave == "first" else "second_codes"
+    with ThreadPoolExecutor(max_workers=2 * len(buyers)) as pool:
+        buyer_futures = [
+            pool.submit(buyer_flow, args.url, buyer, password, buyer[key], buyer[code_key])
+            for buyer in buyers
+        ]
+        portal_futures = (
+            [pool.submit(portal_flow, args.url, portal, password) for portal in state["portal"]]
+            if wave == "first"
+            else []
+        )
+        buyer_results = [future.result() for future in buyer_futures]
+        portal_results = [future.result() for future in portal_futures]
+    errors = [error for _t, _cart, error in buyer_results if error]
+    carts = {
+        buyer["code"]: cart
+        for buyer, (_t, cart, error) in zip(buyers, buyer_results, strict=True)
+        if cart is not None
+    }
+    return buyer_results, portal_results, errors, carts
+
+
+def run(args):
+    state = json.loads(Path(args.state).read_text())
+    checks = Checks()
+    buyers = state["buyers"]
+    n = len(buyers)
+
+    # Untimed: the first requests of a new server build its asset bundles.
+    for error in (portal_flow(args.url, state["portal"][0], state["password"])[1],):
+        if error:
+            print(f"workers warm-up: {error}")
+
+    # 1. Concurrent buyers and portal users.
+    started = time.perf_counter()
+    buyer_results, portal_results, errors, carts = concurrent_buyers(args, state, checks)
+    ours = [t for t, _cart, error in buyer_results if not error]
+    odoo = [t for t, error in portal_results if not error]
+    portal_errors = [error for _t, error in portal_results if error]
+    print(
+        f"workers: {n} buyers and {len(portal_results)} portal users at once in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+    checks.check(not errors, f"{n} buyers punch in, fill and transfer", "; ".join(errors[:5]))
+    checks.check(
+        not portal_errors, f"{len(portal_results)} portal users shop", "; ".join(portal_errors[:5])
+    )
+    if ours and odoo:
+        ratio = percentile(ours, 0.95) / percentile(odoo, 0.95)
+        print(
+            f"workers flow seconds: punchout p50 {statistics.median(ours):.2f} p95 "
+            f"{percentile(ours, 0.95):.2f}; Odoo portal p50 {statistics.median(odoo):.2f} p95 "
+            f"{percentile(odoo, 0.95):.2f}; p95 ratio {ratio:.2f}x (goal <= {P95_GOAL}x)"
+        )
+        checks.check(ratio <= P95_GOAL, f"p95 ratio {ratio:.2f}x <= {P95_GOAL}x")
+
+    # 2. Purchase orders while a second wave shops; 10 copies of one order at once.
+    run_id = f"{int(time.time())}"
+    orders = []
+    for buyer in buyers:
+        if buyer["kind"] != "cxml":
+            continue
+        cart = carts.get(buyer["code"])
+        header = cxml_header(buyer, state["password"])
+        if cart is not None:
+            po_number = f"STRESS-CART-{buyer['code']}-{run_id}"
+            order = cxml.order_request_from_cart(
+                cart, po_number, _address(buyer), ship_to=_address(buyer), order_date=_now()
+            )
+            orders.append(
+                (po_number, cxml.build_order_request(header, order, deployment_mode="test"))
+            )
+        po_number = f"STRESS-PLAIN-{buyer['code']}-{run_id}"
+        plain = _plain_order(buyer, po_number)
+        orders.append((po_number, cxml.build_order_request(header, plain, deployment_mode="test")))
+    copies_buyer = next(buyer for buyer in buyers if buyer["kind"] == "cxml")
+    copies_po = f"STRESS-COPIES-{run_id}"
+    copies_body = cxml.build_order_request(
+        cxml_header(copies_buyer, state["password"]),
+        _plain_order(copies_buyer, copies_po),
+        deployment_mode="test",
+    )
+    answers = {}
+    lock = threading.Lock()
+
+    def send(po_number, body):
+        try:
+            response, answer = post_cxml(args.url, body)
+            result = (response.status_code, answer.status_code, answer.message)
+        except (requests.RequestException, cxml.PunchoutProtocolError) as exc:
+            result = (None, None, str(exc))
+        with lock:
+            answers.setdefault(po_number, []).append(result)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=len(orders) + 10 + 1) as pool:
+        wave = pool.submit(concurrent_buyers, args, state, checks, "second")
+        futures = [pool.submit(send, po, body) for po, body in orders]
+        futures += [pool.submit(send, copies_po, copies_body) for _ in range(10)]
+        for future in futures:
+            future.result()
+        _results, _portal, wave_errors, _carts = wave.result()
+    print(
+        f"workers: {len(orders)} OrderRequests and 10 copies of one, while {n} buyers shop, "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    checks.check(not wave_errors, f"{n} buyers of the second wave", "; ".join(wave_errors[:5]))
+    refused = {
+        po: result for po, results in answers.items() for result in results if result[1] != 200
+    }
+    refused.pop(copies_po, None)
+    checks.check(
+        not refused,
+        f"{len(orders)} OrderRequests answered 200",
+        "; ".join(f"{po}: {r}" for po, r in list(refused.items())[:5]),
+    )
+    counts = confirmed_orders(args.db, [po for po, _body in orders] + [copies_po])
+    wrong = {po: count for po, count in counts.items() if count != 1}
+    checks.check(
+        not wrong,
+        f"exactly one confirmed order for each of {len(counts)} PO numbers",
+        ", ".join(f"{po}: {count}" for po, count in list(wrong.items())[:5]),
+    )
+    copy_codes = sorted(str(result[1]) for result in answers.get(copies_po, []))
+    checks.check(
+        len(copy_codes) == 10 and all(code in ("200", "409") for code in copy_codes),
+        "10 copies of one OrderRequest: one order, the others replays or in progress",
+        f"answers {copy_codes}",
+    )
+    print(f"workers: {checks.count} checks, {checks.failed} failed")
+    return 1 if checks.failed else 0
+
+
+def _address(buyer):
+    return cxml.Address(
+        name=f"Stress Buyer {buyer['code']}",
+        street=["Stationsplein 1"],
+        city="Utrecht",
+        postal_code="3511 ED",
+        country_code="NL",
+    )
+
+
+def _now():
+    return datetime.now(timezone.utc)
+
+
+def _plain_order(buyer, po_number):
+    """An OrderRequest of the buyer's products with no punchout history."""
+    items = [
+        cxml.Item(
+            quantity=Decimal(2),
+            supplier_part_id=code,
+            unit_price=cxml.Money(Decimal("10.00"), "EUR"),
+            description=f"Product {code}",
+            unit_of_measure="EA",
+            classifications=[("UNSPSC", "56000000")],
+            line_number=number,
+        )
+        for number, code in enumerate(buyer["codes"], 1)
+    ]
+    return cxml.OrderRequest(
+        order_id=po_number,
+        order_date=_now(),
+        total=cxml.Money(Decimal("10.00") * 2 * len(items), "EUR"),
+        ship_to=_address(buyer),
+        bill_to=_address(buyer),
+        items=items,
+    )
+
+
+def confirmed_orders(db, po_numbers):
+    with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr:
+        cr.execute(
+            """SELECT po, count(so.id) FROM unnest(%s::varchar[]) po
+               LEFT JOIN sale_order so ON so.punchout_po_number = po AND so.state = 'sale'
+               GROUP BY po""",
+            [po_numbers],
+        )
+        return dict(cr.fetchall())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--state", required=True, help="JSON file the setup writes")
+    parser.add_argument("--setup", action="store_true")
+    parser.add_argument("--addons-path")
+    parser.add_argument("--buyers", type=int, default=50)
+    parser.add_argument("--url")
+    args = parser.parse_args()
+    if args.setup:
+        run_setup(args.db, args.addons_path, args.buyers, args.state)
+        return 0
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
