@@ -65,3 +65,16 @@ ensure_postgres() {
         fi
     fi
 }
+
+# stop_server PID: stop an Odoo server this script started (TERM, then KILL after 15 s).
+stop_server() {
+    local pid="$1"
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 30); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.5
+        done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+}

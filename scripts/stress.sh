@@ -61,14 +61,7 @@ count_stage() {
 WORK_DIR="$(mktemp -d -t oci_punchout_stress.XXXXXX)"
 SERVER_PID=""
 cleanup() {
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 1 30); do
-            kill -0 "$SERVER_PID" 2>/dev/null || break
-            sleep 0.5
-        done
-        kill -9 "$SERVER_PID" 2>/dev/null || true
-    fi
+    stop_server "$SERVER_PID"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

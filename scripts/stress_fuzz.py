@@ -39,20 +39,14 @@ def run_target(name, examples, seed, memory_mb):
     """In the child: fuzz one target, print a JSON line of its figures."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, memory_mb * 2**20))
     fuzzing = _import_targets()
-    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import given
     from hypothesis import seed as hypothesis_seed
 
     target = fuzzing.TARGETS[name]
     figures = {"name": name, "inputs": 0, "slowest": 0.0, "finding": None}
 
     @hypothesis_seed(seed)
-    @settings(
-        max_examples=examples,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate, Phase.shrink],
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzzing.fuzz_settings(examples)
     @given(target.inputs())
     def run(value):
         figures["inputs"] += 1

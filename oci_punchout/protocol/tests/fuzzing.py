@@ -16,6 +16,7 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from lxml import etree
 from protocol import cxml, oci, orders
@@ -411,6 +412,19 @@ def _mutated_text(text):
         return result
 
     return strategy()
+
+
+def fuzz_settings(examples, **extra):
+    """Hypothesis settings of a fuzz run: ``examples`` inputs, no example database, no
+    deadline (``check`` holds the time bound), shrinking kept for a readable finding."""
+    return settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+        **extra,
+    )
 
 
 class Finding(AssertionError):

@@ -4,8 +4,8 @@
 import os
 
 import pytest
-from fuzzing import TARGETS, check
-from hypothesis import HealthCheck, Phase, given, settings
+from fuzzing import TARGETS, check, fuzz_settings
+from hypothesis import given
 
 # A seeded, repeatable run: the same inputs on every machine.
 EXAMPLES = int(os.environ.get("PUNCHOUT_FUZZ_EXAMPLES", "150"))
@@ -15,14 +15,7 @@ EXAMPLES = int(os.environ.get("PUNCHOUT_FUZZ_EXAMPLES", "150"))
 def test_parser_answers_every_input_with_a_result_or_a_protocol_error(name):
     target = TARGETS[name]
 
-    @settings(
-        max_examples=EXAMPLES,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate, Phase.shrink],
-        suppress_health_check=list(HealthCheck),
-    )
+    @fuzz_settings(EXAMPLES, derandomize=True)
     @given(target.inputs())
     def run(value):
         check(target, value)
