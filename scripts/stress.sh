@@ -82,7 +82,8 @@ if [ "$RUN_WORKERS" = 1 ]; then
     "${ODOO_CMD[@]}" -d "$DB" --addons-path="$ADDONS_PATH" -i oci_punchout \
         --stop-after-init --log-level=warn --max-cron-threads=0
     "$PYTHON" "$ROOT/scripts/stress_workers.py" --setup --db "$DB" \
-        --addons-path "$ADDONS_PATH" --buyers "$BUYERS" --state "$WORK_DIR/state.json"
+        --addons-path "$ADDONS_PATH" --buyers "$BUYERS" --state "$WORK_DIR/state.json" \
+        --buyer-port "$((PORT + 30))"
     echo "== Odoo with 4 workers and a cron worker on http://127.0.0.1:$PORT (log: $LOG)"
     "${ODOO_CMD[@]}" -d "$DB" --db-filter="^$DB\$" --addons-path="$ADDONS_PATH" \
         --http-interface=127.0.0.1 --http-port="$PORT" --gevent-port="$((PORT + 1))" \

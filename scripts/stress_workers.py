@@ -16,9 +16,15 @@ runs this script against it over real HTTP. Every check prints one line; the las
    arrive at once, and 10 identical copies of one more OrderRequest arrive together. Each PO
    number must give exactly one confirmed sale order; the copies are answered as replays (the
    first copy's answer) or as in progress (409), never as a second order.
+3. The buyers' endpoint for our order confirmations (a small cXML server of this script on
+   127.0.0.1) is down during the burst, then answers errors, then too slowly, then comes back;
+   the send cron runs after each change (the script moves the queued documents' next attempt to
+   now instead of waiting for the back-off). In the end every confirmation is delivered: as
+   many documents stored as sent, each payloadID accepted once.
 """
 
 import argparse
+import http.server
 import json
 import os
 import re
@@ -26,6 +32,7 @@ import statistics
 import sys
 import threading
 import time
+import xmlrpc.client
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -56,7 +63,7 @@ class StressError(Exception):
 # --- setup (Odoo imported; before the server starts) ---------------------------------------------
 
 
-def run_setup(db, addons_path, buyers, state_file):
+def run_setup(db, addons_path, buyers, state_file, buyer_port):
     import odoo
     from odoo import SUPERUSER_ID, Command, api
     from odoo.modules.registry import Registry
@@ -80,7 +87,8 @@ def run_setup(db, addons_path, buyers, state_file):
             "oci": env.ref("oci_punchout.demo_connection_oci"),
             "cxml": env.ref("oci_punchout.demo_connection_cxml"),
         }
-        state = {"password": password, "buyers": [], "portal": []}
+        env.ref("base.user_admin").password = password
+        state = {"password": password, "buyers": [], "portal": [], "buyer_port": buyer_port}
         for index in range(buyers):
             kind = "oci" if index % 2 == 0 else "cxml"
             company = env["res.partner"].create(
@@ -110,7 +118,11 @@ def run_setup(db, addons_path, buyers, state_file):
             if kind == "oci":
                 values.update(oci_username=code, oci_password=password)
             else:
-                values.update(cxml_buyer_identity=code.upper(), cxml_shared_secret=password)
+                values.update(
+                    cxml_buyer_identity=code.upper(),
+                    cxml_shared_secret=password,
+                    cxml_confirmation_url=f"http://127.0.0.1:{buyer_port}/cxml",
+                )
             connection = demo[kind].copy(values)
             first = index * PRODUCTS_PER_CART
             second = (buyers + index) * PRODUCTS_PER_CART
@@ -343,6 +355,7 @@ def concurrent_buyers(args, state, checks, wave="first"):
 def run(args):
     state = json.loads(Path(args.state).read_text())
     checks = Checks()
+    buyer_system = BuyerSystem(state["buyer_port"])
     buyers = state["buyers"]
     n = len(buyers)
 
@@ -447,8 +460,129 @@ def run(args):
         "10 copies of one OrderRequest: one order, the others replays or in progress",
         f"answers {copy_codes}",
     )
+    outbound_faults(args, state, checks, buyer_system)
     print(f"workers: {checks.count} checks, {checks.failed} failed")
     return 1 if checks.failed else 0
+
+
+class BuyerSystem:
+    """The buyers' cXML endpoint for our confirmations: 'down' (nothing listens), 'error'
+    (HTTP 500, cXML Status 500), 'slow' (answers after our timeout) or 'up' (Status 200).
+    Records the payloadID of every document it accepted."""
+
+    SLOW_SECONDS = 35  # the addon's outbound timeout is 30 s
+
+    def __init__(self, port):
+        self.port = port
+        self.mode = "down"
+        self.accepted = []
+        self.attempts = {"error": 0, "slow": 0, "up": 0}
+        self.lock = threading.Lock()
+        self.server = None
+
+    def set_mode(self, mode):
+        self.mode = mode
+        if mode == "down" and self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+        elif mode != "down" and not self.server:
+            system = self
+
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def do_POST(self):
+                    body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                    mode = system.mode
+                    with system.lock:
+                        system.attempts[mode] += 1
+                    if mode == "slow":
+                        time.sleep(system.SLOW_SECONDS)
+                    code, text = (500, "Internal Server Error") if mode == "error" else (200, "OK")
+                    if mode != "error":
+                        with system.lock:
+                            system.accepted.append(cxml.payload_id_of(body))
+                    answer = cxml.build_response(code, text)
+                    self.send_response(code)
+                    self.send_header("Content-Type", "text/xml")
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+
+                def log_message(self, *_args):
+                    pass
+
+            http.server.ThreadingHTTPServer.allow_reuse_address = True
+            self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+            threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def outbound_faults(args, state, checks, buyer_system):
+    """Phase 3: the confirmations queued while the buyers' endpoint was down get through."""
+    stored = outbound_counts(args.db)
+    print(f"workers confirmations after the burst (endpoint down): {stored}")
+    rpc = xmlrpc.client.ServerProxy(f"{args.url}/xmlrpc/2/object", allow_none=True)
+    common = xmlrpc.client.ServerProxy(f"{args.url}/xmlrpc/2/common")
+    uid = common.authenticate(args.db, "admin", state["password"], {})
+    cron_id = rpc.execute_kw(
+        args.db,
+        uid,
+        state["password"],
+        "ir.model.data",
+        "search_read",
+        [[("module", "=", "oci_punchout"), ("name", "=", "ir_cron_punchout_send")]],
+        {"fields": ["res_id"]},
+    )[0]["res_id"]
+
+    def send_due(mode, slow_limit=None):
+        buyer_system.set_mode(mode)
+        with psycopg2.connect(dbname=args.db) as conn, conn.cursor() as cr:
+            # The back-off waits minutes: move the next attempt to now instead.
+            cr.execute(
+                """UPDATE punchout_message SET next_attempt_at = now() at time zone 'utc'
+                    WHERE direction = 'out' AND state = 'pending' AND kind = 'cxml_confirmation'
+                          AND id IN (SELECT id FROM punchout_message
+                                      WHERE direction = 'out' AND state = 'pending'
+                                        AND kind = 'cxml_confirmation'
+                                      ORDER BY id LIMIT %s)""",
+                [slow_limit or 1000000],
+            )
+        started = time.perf_counter()
+        rpc.execute_kw(
+            args.db, uid, state["password"], "ir.cron", "method_direct_trigger", [[cron_id]]
+        )
+        counts = outbound_counts(args.db)
+        seconds = time.perf_counter() - started
+        print(f"workers send cron, endpoint {mode}: {counts} in {seconds:.1f} s")
+        return counts
+
+    send_due("error")
+    send_due("slow", slow_limit=2)
+    final = send_due("up")
+    accepted = buyer_system.accepted
+    total = sum(stored.values())
+    checks.check(
+        total > 0 and final.get("done", 0) == total,
+        f"all {total} confirmations delivered once the endpoint is back",
+        f"{final}",
+    )
+    duplicates = len(accepted) - len(set(accepted))
+    checks.check(
+        len(set(accepted)) == total,
+        f"{total} confirmations stored, {len(set(accepted))} distinct payloadIDs accepted",
+        f"{duplicates} accepted twice (answers that came after our timeout are sent again; "
+        "the buyer's system recognises the payloadID)"
+        if duplicates
+        else "",
+    )
+
+
+def outbound_counts(db):
+    with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr:
+        cr.execute(
+            """SELECT state, count(*) FROM punchout_message
+                WHERE direction = 'out' AND kind = 'cxml_confirmation' GROUP BY state"""
+        )
+        return dict(cr.fetchall())
 
 
 def _address(buyer):
@@ -508,9 +642,10 @@ def main():
     parser.add_argument("--addons-path")
     parser.add_argument("--buyers", type=int, default=50)
     parser.add_argument("--url")
+    parser.add_argument("--buyer-port", type=int, default=8399, help="the buyers' endpoint")
     args = parser.parse_args()
     if args.setup:
-        run_setup(args.db, args.addons_path, args.buyers, args.state)
+        run_setup(args.db, args.addons_path, args.buyers, args.state, args.buyer_port)
         return 0
     return run(args)
 
