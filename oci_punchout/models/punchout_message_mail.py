@@ -9,6 +9,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import html2plaintext
 from odoo.tools.mimetypes import guess_mimetype
 
+from odoo.addons.mail.tools.alias_error import AliasError
+
 from ..protocol import cxml, orders
 from ..protocol import mail as mail_auth
 from ..protocol.errors import PayloadTooLarge, PunchoutProtocolError
@@ -126,6 +128,19 @@ class PunchoutMessage(models.Model):
         self.env.flush_all()
         mail._mail_process(connection)
         return mail
+
+    def _alias_get_error(self, message, message_dict, alias):
+        """The shared order inbox, when restricted to buyers: the sender's real address must
+        route to a connection."""
+        if alias.alias_contact == "punchout_buyer" and not self:
+            sender = self._mail_sender(message_dict)
+            if not self.env["punchout.connection"].sudo()._mail_find_by_sender(sender):
+                return AliasError(
+                    "error_punchout_buyer_restricted",
+                    self.env._("restricted to the buyers' purchasing systems and contacts"),
+                )
+            return False
+        return super()._alias_get_error(message, message_dict, alias)
 
     @api.model
     def _mail_sender(self, msg_dict):

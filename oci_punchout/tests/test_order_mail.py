@@ -833,6 +833,19 @@ class TestOrderMailAuthentication(OrderMailCommon):
         mail = self.receive(self.ubl("PO-7602"), sender="purchasing@buyer.example")
         self.assertEqual(mail.state, "approval")
 
+    @mute_logger("odoo.addons.mail.models.mail_thread")
+    def test_shared_inbox_can_be_restricted_to_buyers(self):
+        self.shared_alias.alias_contact = "punchout_buyer"
+        raw = mime_mail(
+            '"sap-orders@buyer.example" <x@attacker.example>',
+            self.shared_inbox,
+            self.ubl("PO-7612"),
+        )
+        self.env["mail.thread"].message_process(False, raw)
+        self.assertFalse(self.env["punchout.message"].search([("kind", "=", "order_mail")]))
+        mail = self.receive(self.ubl("PO-7612"), to=self.shared_inbox)
+        self.assertEqual(mail.connection_id, self.connection)
+
     def test_new_connections_accept_only_the_buyer_by_default(self):
         defaults = self.env["punchout.connection"].default_get(["alias_contact"])
         self.assertEqual(defaults["alias_contact"], "punchout_buyer")
