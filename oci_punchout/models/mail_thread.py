@@ -5,15 +5,21 @@ from odoo import models
 PUNCHOUT_MAIL_HEADERS = ("from", "authentication-results")
 
 
+def punchout_raw_headers(message):
+    """[(lower-case name, raw value)] of the headers above, as the mail arrived."""
+    return [
+        (name.lower(), str(value))
+        for name, value in message.raw_items()
+        if name.lower() in PUNCHOUT_MAIL_HEADERS
+    ]
+
+
 class MailThread(models.AbstractModel):
     _inherit = "mail.thread"
 
-    def message_parse(self, message, save_original=False):
-        msg_dict = super().message_parse(message, save_original=save_original)
-        # Popped by punchout.message's message_new; other models never read it.
-        msg_dict["punchout_mail_headers"] = [
-            (name.lower(), str(value))
-            for name, value in message.raw_items()
-            if name.lower() in PUNCHOUT_MAIL_HEADERS
-        ]
-        return msg_dict
+    def _message_route_process(self, message, message_dict, routes):
+        # Through the context, not message_dict: Odoo posts message_dict's keys as message
+        # values and notification parameters, and refuses unknown ones.
+        return super(
+            MailThread, self.with_context(punchout_mail_headers=punchout_raw_headers(message))
+        )._message_route_process(message, message_dict, routes)

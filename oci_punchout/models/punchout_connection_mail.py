@@ -7,6 +7,7 @@ from odoo.tools import email_normalize_all
 from odoo.addons.mail.tools.alias_error import AliasError
 
 from ..protocol import orders
+from .mail_thread import punchout_raw_headers
 
 AUTHSERV_ID_PARAM = "oci_punchout.mail_authserv_id"
 
@@ -90,7 +91,7 @@ class PunchoutConnection(models.Model):
         connection or a contact of the buyer company."""
         if alias.alias_contact == "punchout_buyer":
             self.ensure_one()
-            sender = self.env["punchout.message"]._mail_sender(message_dict)
+            sender = self.env["punchout.message"]._mail_sender(punchout_raw_headers(message))
             if not (self._mail_is_listed_sender(sender) or self._mail_is_buyer_contact(sender)):
                 return AliasError(
                     "error_punchout_buyer_restricted",

@@ -14,6 +14,7 @@ from odoo.addons.mail.tools.alias_error import AliasError
 from ..protocol import cxml, orders
 from ..protocol import mail as mail_auth
 from ..protocol.errors import PayloadTooLarge, PunchoutProtocolError
+from .mail_thread import punchout_raw_headers
 from .punchout_connection_mail import AUTHSERV_ID_PARAM
 
 _logger = logging.getLogger(__name__)
@@ -68,12 +69,9 @@ class PunchoutMessage(models.Model):
     def message_new(self, msg_dict, custom_values=None):
         values = dict(custom_values or {})
         Connection = self.env["punchout.connection"].sudo()
-        sender = self._mail_sender(msg_dict)
-        results = [
-            value
-            for name, value in msg_dict.pop("punchout_mail_headers", None) or ()
-            if name == "authentication-results"
-        ]
+        headers = self.env.context.get("punchout_mail_headers") or ()
+        sender = self._mail_sender(headers)
+        results = [value for name, value in headers if name == "authentication-results"]
         authserv_id = self.env["ir.config_parameter"].sudo().get_param(AUTHSERV_ID_PARAM)
         connection = Connection.browse(values.pop("connection_id", False)).exists()
         if not connection:
@@ -133,7 +131,7 @@ class PunchoutMessage(models.Model):
         """The shared order inbox, when restricted to buyers: the sender's real address must
         route to a connection."""
         if alias.alias_contact == "punchout_buyer" and not self:
-            sender = self._mail_sender(message_dict)
+            sender = self._mail_sender(punchout_raw_headers(message))
             if not self.env["punchout.connection"].sudo()._mail_find_by_sender(sender):
                 return AliasError(
                     "error_punchout_buyer_restricted",
@@ -143,16 +141,11 @@ class PunchoutMessage(models.Model):
         return super()._alias_get_error(message, message_dict, alias)
 
     @api.model
-    def _mail_sender(self, msg_dict):
-        """The sender's real address (normalized), from the raw From header: never a display
-        name; '' when the header is malformed or holds several addresses."""
-        return mail_auth.sender_address(
-            [
-                value
-                for name, value in msg_dict.get("punchout_mail_headers") or ()
-                if name == "from"
-            ]
-        )
+    def _mail_sender(self, headers):
+        """The sender's real address (normalized), from the raw From header (``headers``:
+        ``mail_thread.punchout_raw_headers``): never a display name; '' when the header is
+        malformed or holds several addresses."""
+        return mail_auth.sender_address([value for name, value in headers if name == "from"])
 
     @api.model
     def _mail_max_bytes(self):

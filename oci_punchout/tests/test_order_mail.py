@@ -846,6 +846,22 @@ class TestOrderMailAuthentication(OrderMailCommon):
         mail = self.receive(self.ubl("PO-7612"), to=self.shared_inbox)
         self.assertEqual(mail.connection_id, self.connection)
 
+    def test_mail_to_other_models_is_untouched(self):
+        """What the order inbox reads from the raw mail never reaches other models' mails."""
+        self.env["mail.alias"].create(
+            {
+                "alias_name": "contacts",
+                "alias_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "alias_domain_id": self.alias_domain.id,
+            }
+        )
+        raw = mime_mail(SAP_SENDER, f"contacts@{ALIAS_DOMAIN}", subject="New contact Ada")
+        partner = self.env["res.partner"].browse(
+            self.env["mail.thread"].message_process(False, raw)
+        )
+        self.assertEqual(partner.name, "New contact Ada")
+        self.assertIn("Please find our order attached.", partner.message_ids[0].body)
+
     def test_new_connections_accept_only_the_buyer_by_default(self):
         defaults = self.env["punchout.connection"].default_get(["alias_contact"])
         self.assertEqual(defaults["alias_contact"], "punchout_buyer")
