@@ -77,6 +77,7 @@ class PunchoutMessage(models.Model):
         if not connection:
             connection = Connection._mail_find_by_sender(sender)
         message_id = (msg_dict.get("message_id") or "").strip() or False
+        verified = mail_auth.sender_verified(results, sender, authserv_id)
         mail = self._log(
             "order_mail",
             "in",
@@ -86,8 +87,10 @@ class PunchoutMessage(models.Model):
             company_id=(connection.company_id or self.env.company).id,
             dedup_key=message_id,
             mail_sender=sender or False,
-            mail_sender_verified=mail_auth.sender_verified(results, sender, authserv_id),
+            mail_sender_verified=verified,
         )
+        # A trusted sender needs no SharedSecret: its check (a slow hash) is spared.
+        check_secret = bool(connection) and not connection._mail_trusts_sender(sender, verified)
         limit = self._mail_max_bytes()
         stored = []
         for name, content, info in msg_dict.get("attachments") or ():
@@ -95,7 +98,7 @@ class PunchoutMessage(models.Model):
             mimetype = (info or {}).get("mimetype") or guess_mimetype(data)
             secret_verified = False
             if _looks_like_xml(data):
-                secret_verified = bool(connection) and self._mail_cxml_secret_ok(
+                secret_verified = check_secret and self._mail_cxml_secret_ok(
                     connection, data, limit
                 )
                 # Stored (and shown) without the buyer's SharedSecret, like cXML by HTTP.
