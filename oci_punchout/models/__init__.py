@@ -3,6 +3,8 @@ from . import account_move
 from . import account_move_line
 from . import account_move_send
 from . import ir_http
+from . import mail_alias
+from . import mail_thread
 from . import punchout_connection
 from . import punchout_connection_cxml
 from . import punchout_connection_oci

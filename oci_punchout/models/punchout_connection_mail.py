@@ -4,7 +4,12 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import email_normalize_all
 
+from odoo.addons.mail.tools.alias_error import AliasError
+
 from ..protocol import orders
+from .mail_thread import punchout_raw_headers
+
+AUTHSERV_ID_PARAM = "oci_punchout.mail_authserv_id"
 
 
 class PunchoutConnection(models.Model):
@@ -16,14 +21,25 @@ class PunchoutConnection(models.Model):
 
     alias_id = fields.Many2one(
         help="Purchase orders e-mailed to this address (XML or PDF) are matched to this "
-        "buyer's quotations and confirmed."
+        "buyer's quotations; authenticated ones are confirmed, the others wait for a "
+        "salesperson's approval."
     )
     order_mail_senders = fields.Char(
         string="Purchasing System E-mail",
         help="Addresses the buyer's purchasing system sends its orders from (comma-separated). "
-        "Mails to the shared order address are routed to this connection by their sender: these "
-        "addresses, else a contact of the buyer company.",
+        "Mails to the shared order address are routed to this connection by their sender's "
+        "real address: these addresses, else a contact of the buyer company.",
     )
+    order_mail_trust_verified = fields.Boolean(
+        string="Trust Verified Senders",
+        tracking=True,
+        help="Orders mailed from a Purchasing System E-mail address are applied without a "
+        "salesperson's approval when our mail server verified the sender (SPF, DKIM or DMARC "
+        "pass in its Authentication-Results header; set the server's name in the Sales "
+        "settings). Without this, only cXML orders carrying this connection's SharedSecret are; "
+        "every other order mail waits for a salesperson's approval.",
+    )
+    order_mail_authserv_missing = fields.Boolean(compute="_compute_order_mail_authserv_missing")
     order_po_pattern = fields.Char(
         string="PO Number Pattern",
         help="Regular expression finding the buyer's PO number in the text of a PDF order; the "
@@ -49,6 +65,72 @@ class PunchoutConnection(models.Model):
                     )
                 ) from None
 
+    def _compute_order_mail_authserv_missing(self):
+        missing = not self.env["ir.config_parameter"].sudo().get_param(AUTHSERV_ID_PARAM)
+        for connection in self:
+            connection.order_mail_authserv_missing = (
+                missing and connection.order_mail_trust_verified
+            )
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        if "alias_contact" in fields_list:
+            values["alias_contact"] = "punchout_buyer"
+        return values
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            vals.setdefault("alias_contact", "punchout_buyer")
+        return super().create(vals_list)
+
+    def _alias_get_error(self, message, message_dict, alias):
+        """The connection's order inbox admits, by default, only the buyer: the real address
+        of the sender (never its display name) must be a purchasing system address of this
+        connection or a contact of the buyer company."""
+        if alias.alias_contact == "punchout_buyer":
+            self.ensure_one()
+            sender = self.env["punchout.message"]._mail_sender(punchout_raw_headers(message))
+            if not (self._mail_is_listed_sender(sender) or self._mail_is_buyer_contact(sender)):
+                return AliasError(
+                    "error_punchout_buyer_restricted",
+                    self.env._("restricted to the buyer's purchasing system and contacts"),
+                )
+            return False
+        return super()._alias_get_error(message, message_dict, alias)
+
+    def _mail_is_listed_sender(self, sender):
+        """``sender`` (a normalized address) is one of this connection's purchasing system
+        addresses."""
+        self.ensure_one()
+        return bool(sender) and sender in email_normalize_all(self.order_mail_senders or "")
+
+    def _mail_is_buyer_contact(self, sender):
+        self.ensure_one()
+        if not sender:
+            return False
+        return bool(
+            self.env["res.partner"]
+            .sudo()
+            .search_count(
+                [
+                    ("email_normalized", "=", sender),
+                    ("commercial_partner_id", "=", self.partner_id.commercial_partner_id.id),
+                ],
+                limit=1,
+            )
+        )
+
+    def _mail_trusts_sender(self, sender, verified):
+        """Mail from ``sender`` may change orders by itself: the connection trusts verified
+        senders, ``sender`` is one of its purchasing system addresses, and our mail server
+        verified it (``verified``)."""
+        self.ensure_one()
+        return bool(
+            self.order_mail_trust_verified and verified and self._mail_is_listed_sender(sender)
+        )
+
     def _alias_get_creation_values(self):
         values = super()._alias_get_creation_values()
         values["alias_model_id"] = self.env["ir.model"]._get_id("punchout.message")
@@ -58,10 +140,11 @@ class PunchoutConnection(models.Model):
         return values
 
     @api.model
-    def _mail_find_by_sender(self, email_from):
-        """The active connection whose buyer sends from ``email_from``: its purchasing system's
-        address first, else a contact of the buyer company. Only when exactly one fits."""
-        emails = set(email_normalize_all(email_from or ""))
+    def _mail_find_by_sender(self, sender):
+        """The active connection whose buyer sends from ``sender`` (the real address, see
+        ``punchout.message._mail_sender``): its purchasing system's address first, else a
+        contact of the buyer company. Only when exactly one fits."""
+        emails = {sender} if sender else set()
         if not emails:
             return self.browse()
         connections = self.sudo().search([])

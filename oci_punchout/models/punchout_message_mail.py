@@ -4,13 +4,18 @@ import re
 import psycopg2
 from markupsafe import Markup
 
-from odoo import api, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import html2plaintext
 from odoo.tools.mimetypes import guess_mimetype
 
-from ..protocol import orders
+from odoo.addons.mail.tools.alias_error import AliasError
+
+from ..protocol import cxml, orders
+from ..protocol import mail as mail_auth
 from ..protocol.errors import PayloadTooLarge, PunchoutProtocolError
+from .mail_thread import punchout_raw_headers
+from .punchout_connection_mail import AUTHSERV_ID_PARAM
 
 _logger = logging.getLogger(__name__)
 
@@ -28,6 +33,34 @@ class PunchoutMessage(models.Model):
     # Whoever may read the exchange log may comment on it and act on its activities.
     _mail_post_access = "read"
 
+    state = fields.Selection(
+        selection_add=[("pending",), ("approval", "To approve")],
+        ondelete={"approval": "set default"},
+    )
+    mail_sender = fields.Char(
+        string="Sender Address",
+        readonly=True,
+        help="The real address in the mail's From header (never its display name).",
+    )
+    mail_sender_verified = fields.Boolean(
+        string="Sender Verified",
+        readonly=True,
+        help="Our mail server verified the sender's domain (SPF, DKIM or DMARC pass in its "
+        "Authentication-Results header).",
+    )
+    cxml_secret_verified = fields.Boolean(
+        string="SharedSecret Verified",
+        readonly=True,
+        help="This cXML document carried the connection's SharedSecret (checked on arrival; "
+        "stored without it).",
+    )
+    approved_by_id = fields.Many2one(
+        "res.users",
+        readonly=True,
+        help="The salesperson who approved this unauthenticated e-mailed purchase order.",
+    )
+    approval_activity_id = fields.Many2one("mail.activity", readonly=True, ondelete="set null")
+
     # ------------------------------------------------------------------
     # Mail gateway
     # ------------------------------------------------------------------
@@ -36,22 +69,41 @@ class PunchoutMessage(models.Model):
     def message_new(self, msg_dict, custom_values=None):
         values = dict(custom_values or {})
         Connection = self.env["punchout.connection"].sudo()
+        headers = self.env.context.get("punchout_mail_headers") or ()
+        sender = self._mail_sender(headers)
+        results = [value for name, value in headers if name == "authentication-results"]
+        authserv_id = self.env["ir.config_parameter"].sudo().get_param(AUTHSERV_ID_PARAM)
         connection = Connection.browse(values.pop("connection_id", False)).exists()
         if not connection:
-            connection = Connection._mail_find_by_sender(msg_dict.get("email_from"))
+            connection = Connection._mail_find_by_sender(sender)
         message_id = (msg_dict.get("message_id") or "").strip() or False
+        verified = mail_auth.sender_verified(results, sender, authserv_id)
         mail = self._log(
             "order_mail",
             "in",
             "mail",
-            self._mail_describe(msg_dict),
+            self._mail_describe(msg_dict, sender, results),
             connection_id=connection.id or False,
             company_id=(connection.company_id or self.env.company).id,
             dedup_key=message_id,
+            mail_sender=sender or False,
+            mail_sender_verified=verified,
         )
+        # A trusted sender needs no SharedSecret: its check (a slow hash) is spared.
+        check_secret = bool(connection) and not connection._mail_trusts_sender(sender, verified)
+        limit = self._mail_max_bytes()
+        stored = []
         for name, content, info in msg_dict.get("attachments") or ():
             data = _as_bytes(content)
             mimetype = (info or {}).get("mimetype") or guess_mimetype(data)
+            secret_verified = False
+            if _looks_like_xml(data):
+                secret_verified = check_secret and self._mail_cxml_secret_ok(
+                    connection, data, limit
+                )
+                # Stored (and shown) without the buyer's SharedSecret, like cXML by HTTP.
+                data = cxml.redact_secrets(data)
+            stored.append((name, data, info))
             child = self._log(
                 "order_mail_attachment",
                 "in",
@@ -60,6 +112,7 @@ class PunchoutMessage(models.Model):
                 parent_id=mail.id,
                 connection_id=connection.id or False,
                 company_id=mail.company_id.id,
+                cxml_secret_verified=secret_verified,
             )
             self.env["ir.attachment"].sudo().create(
                 {
@@ -70,18 +123,63 @@ class PunchoutMessage(models.Model):
                     "res_id": child.id,
                 }
             )
+        if stored:
+            # The mail gateway posts these on the mail's chatter after this method.
+            msg_dict["attachments"] = stored
         self.env.flush_all()
         mail._mail_process(connection)
         return mail
 
+    def _alias_get_error(self, message, message_dict, alias):
+        """The shared order inbox, when restricted to buyers: the sender's real address must
+        route to a connection."""
+        if alias.alias_contact == "punchout_buyer" and not self:
+            sender = self._mail_sender(punchout_raw_headers(message))
+            if not self.env["punchout.connection"].sudo()._mail_find_by_sender(sender):
+                return AliasError(
+                    "error_punchout_buyer_restricted",
+                    self.env._("restricted to the buyers' purchasing systems and contacts"),
+                )
+            return False
+        return super()._alias_get_error(message, message_dict, alias)
+
     @api.model
-    def _mail_describe(self, msg_dict):
+    def _mail_sender(self, headers):
+        """The sender's real address (normalized), from the raw From header (``headers``:
+        ``mail_thread.punchout_raw_headers``): never a display name; '' when the header is
+        malformed or holds several addresses."""
+        return mail_auth.sender_address([value for name, value in headers if name == "from"])
+
+    @api.model
+    def _mail_max_bytes(self):
+        return int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(MAX_ATTACHMENT_PARAM, DEFAULT_MAX_ATTACHMENT_BYTES)
+        )
+
+    @api.model
+    def _mail_cxml_secret_ok(self, connection, data, limit):
+        """``data`` is a cXML document carrying ``connection``'s SharedSecret."""
+        if len(data) > limit or b"SharedSecret" not in data:
+            return False
+        try:
+            envelope = cxml.parse_request(data, max_bytes=limit)
+            connection._cxml_check_secret(envelope.header.shared_secret)
+        except PunchoutProtocolError:
+            return False
+        return True
+
+    @api.model
+    def _mail_describe(self, msg_dict, sender="", results=()):
         headers = [
             ("From", msg_dict.get("email_from") or msg_dict.get("from")),
+            ("Sender Address", sender),
             ("To", msg_dict.get("to")),
             ("Subject", msg_dict.get("subject")),
             ("Date", msg_dict.get("date")),
             ("Message-Id", msg_dict.get("message_id")),
+            *(("Authentication-Results", " ".join(value.split())) for value in results),
         ]
         head = "\n".join(f"{name}: {value or ''}" for name, value in headers)
         return f"{head}\n\n{html2plaintext(msg_dict.get('body') or '')}"
@@ -135,7 +233,17 @@ class PunchoutMessage(models.Model):
         self.ensure_one()
         ordered = self.child_ids.filtered(lambda m: m.state == "done" and m.order_id)
         failed = self.child_ids.filtered(lambda m: m.state == "error")
-        if ordered:
+        waiting = self.child_ids.filtered(lambda m: m.state == "approval")
+        if waiting and not ordered:
+            self.sudo().write(
+                {
+                    "state": "approval",
+                    "order_id": waiting[0].order_id.id,
+                    "http_status": 0,
+                    "error": self.env._("Waiting for a salesperson's approval."),
+                }
+            )
+        elif ordered:
             self._set_done(
                 order_id=ordered[0].order_id.id,
                 http_status=0,
@@ -169,9 +277,7 @@ class PunchoutMessage(models.Model):
             super(PunchoutMessage, others).action_retry()
         Connection = self.env["punchout.connection"].sudo()
         for mail in mails | attachments.parent_id:
-            connection = mail.connection_id or Connection._mail_find_by_sender(
-                mail._mail_header("From")
-            )
+            connection = mail.connection_id or Connection._mail_find_by_sender(mail.mail_sender)
             if not connection:
                 raise UserError(
                     self.env._(
@@ -193,15 +299,6 @@ class PunchoutMessage(models.Model):
                 mail._mail_update_state(responsible)
         return True
 
-    def _mail_header(self, name):
-        """A header of an order mail as stored in its payload ('From: ...')."""
-        self.ensure_one()
-        for line in (self.payload or "").split("\n\n", 1)[0].splitlines():
-            key, _sep, value = line.partition(": ")
-            if key == name:
-                return value
-        return ""
-
     def _mail_fail(self, reason, responsible):
         self._set_error(reason, http_status=0)
         self._mail_ask(responsible, reason)
@@ -210,7 +307,7 @@ class PunchoutMessage(models.Model):
         self.sudo().activity_schedule(
             "mail.mail_activity_data_todo",
             summary=self.env._("Purchase order e-mail needs a person"),
-            note=reason,
+            note=_as_note(reason),
             user_id=responsible.id,
         )
 
@@ -218,11 +315,7 @@ class PunchoutMessage(models.Model):
         self.ensure_one()
         attachment = self._mail_attachment()
         data = attachment.raw or b""
-        limit = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param(MAX_ATTACHMENT_PARAM, DEFAULT_MAX_ATTACHMENT_BYTES)
-        )
+        limit = self._mail_max_bytes()
         try:
             with self.env.cr.savepoint():
                 if len(data) > limit:
@@ -268,7 +361,7 @@ class PunchoutMessage(models.Model):
             data, attachment.name, connection=connection, max_bytes=limit
         )
         order = self._mail_apply(connection, document, attachment)
-        if order and lines_from_quotation:
+        if order and lines_from_quotation and self.state == "done":
             order.activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=self.env._("Check purchase order %(po)s", po=document.order.order_id),
@@ -282,11 +375,12 @@ class PunchoutMessage(models.Model):
 
     def _mail_apply(self, connection, document, attachment):
         """Apply a purchase order read from ``attachment``: once per document id and PO number;
-        a copy leaves a note on the order it already became."""
+        a copy leaves a note on the order it already became. Unless the order is authenticated
+        (or approved), nothing is changed: it waits for a salesperson's approval."""
         self.ensure_one()
         purchase_order = document.order
-        if document.document_id:
-            key = f"{connection.id}:{document.document_id}"
+        key = document.document_id and f"{connection.id}:{document.document_id}"
+        if key:
             earlier = self.search(
                 [
                     ("direction", "=", "in"),
@@ -299,12 +393,16 @@ class PunchoutMessage(models.Model):
             )
             if earlier:
                 return self._mail_already_ordered(earlier.order_id, purchase_order, attachment)
-            self.dedup_key = key
         Matcher = self.env["punchout.order.matcher"]
         if purchase_order.order_id and purchase_order.order_type == "new":
             existing = Matcher._find_ordered(connection, purchase_order.order_id)
             if existing:
                 return self._mail_already_ordered(existing, purchase_order, attachment)
+        if not self._mail_authenticated(connection):
+            # No document key nor PO number is claimed: the real order still gets through.
+            return self._mail_hold(connection, document, attachment)
+        if key:
+            self.dedup_key = key
         order, _notes = connection.with_context(
             punchout_review_instead_of_refusal=True
         )._punchout_receive_order(
@@ -325,6 +423,98 @@ class PunchoutMessage(models.Model):
             ),
         )
         return order
+
+    def _mail_authenticated(self, connection):
+        """This attachment may change orders by itself: a cXML document with the connection's
+        SharedSecret, a mail from a trusted and verified sender, or approved by a person."""
+        self.ensure_one()
+        mail = self.parent_id
+        return bool(
+            self.cxml_secret_verified
+            or self.approved_by_id
+            or connection._mail_trusts_sender(mail.mail_sender, mail.mail_sender_verified)
+        )
+
+    def _mail_hold(self, connection, document, attachment):
+        """An unauthenticated purchase order: changes nothing, waits for a salesperson's
+        approval (an activity on the order it is for, else on this message)."""
+        self.ensure_one()
+        purchase_order = document.order
+        Matcher = self.env["punchout.order.matcher"]
+        if purchase_order.order_type == "new":
+            order = Matcher._find_quotation(connection, purchase_order)
+            text = self.env._(
+                "Purchase order %(po)s arrived by e-mail from %(sender)s, which is not "
+                "authenticated: it was not confirmed. Check it with the buyer, then approve it.",
+                po=purchase_order.order_id,
+                sender=self.parent_id.mail_sender or self.env._("an unknown sender"),
+            )
+        else:
+            order = Matcher._find_ordered(connection, purchase_order.order_id)
+            text = self.env._(
+                "A %(change)s of purchase order %(po)s arrived by e-mail from %(sender)s, which "
+                "is not authenticated: nothing was changed. Check it with the buyer, then "
+                "approve it.",
+                change=self.env._("cancellation")
+                if purchase_order.order_type == "delete"
+                else self.env._("change"),
+                po=purchase_order.order_id,
+                sender=self.parent_id.mail_sender or self.env._("an unknown sender"),
+            )
+        if order:
+            order.message_post(
+                body=text,
+                attachment_ids=attachment.copy(
+                    {"res_model": "sale.order", "res_id": order.id}
+                ).ids,
+            )
+        activity = (
+            (order or self)
+            .sudo()
+            .activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._(
+                    "Approve e-mailed purchase order %(po)s", po=purchase_order.order_id
+                ),
+                note=_as_note(text),
+                user_id=connection._punchout_responsible(order or None).id,
+            )
+        )
+        self.sudo().write(
+            {
+                "state": "approval",
+                "order_id": order.id,
+                "approval_activity_id": activity.id,
+                "http_status": 0,
+                "error": text,
+            }
+        )
+        return order
+
+    def action_approve(self):
+        """Apply unauthenticated e-mailed purchase orders a salesperson checked, exactly as an
+        authenticated one is applied."""
+        if not self.env.user.has_group("sales_team.group_sale_salesman"):
+            raise AccessError(self.env._("Only salespeople may approve e-mailed purchase orders."))
+        self.check_access("read")
+        attachments = self.filtered(lambda m: m.kind == "order_mail_attachment")
+        mails = self.filtered(lambda m: m.kind == "order_mail")
+        waiting = (attachments | mails.child_ids).filtered(lambda m: m.state == "approval")
+        if not waiting:
+            raise UserError(self.env._("No e-mailed purchase order waits for approval here."))
+        waiting.order_id.check_access("write")
+        for message in waiting.sudo():
+            connection = message.connection_id
+            activity = message.approval_activity_id
+            message.write({"approved_by_id": self.env.uid, "approval_activity_id": False})
+            responsible = connection._punchout_responsible(message.order_id or None)
+            message._mail_process_attachment(connection, responsible)
+            if activity:
+                activity.action_feedback(
+                    feedback=self.env._("Approved by %(user)s.", user=self.env.user.name)
+                )
+            message.parent_id._mail_update_state(responsible)
+        return True
 
     def _mail_already_ordered(self, order, purchase_order, attachment):
         version = purchase_order.order_version or 1
@@ -353,6 +543,11 @@ class PunchoutMessage(models.Model):
                 )
         self._set_done(order_id=order.id, http_status=0, error=text)
         return order
+
+
+def _as_note(text):
+    """Plain text (it may quote what a sender wrote) as the HTML of an activity note."""
+    return Markup("<br/>").join(str(text).splitlines())
 
 
 def _as_bytes(content):

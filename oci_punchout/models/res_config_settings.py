@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
 from ..protocol import einvoice_rules
+from .punchout_connection_mail import AUTHSERV_ID_PARAM
 
 RULES_DIR_PARAM = "oci_punchout.einvoice_rules_dir"
 XSD_DIR_PARAM = "oci_punchout.ubl_xsd_dir"
@@ -22,6 +23,13 @@ class ResConfigSettings(models.TransientModel):
         config_parameter=XSD_DIR_PARAM,
         help="The UBL 2.1 xsd folder itself (holding maindoc/ and common/): the check "
         "validates against the schema too.",
+    )
+
+    punchout_mail_authserv_id = fields.Char(
+        string="Our Mail Server (authserv-id)",
+        config_parameter=AUTHSERV_ID_PARAM,
+        help="Only Authentication-Results headers carrying this name count when a purchase "
+        "order e-mail's sender is verified.",
     )
 
     @api.model

@@ -35,6 +35,9 @@ class SaleOrder(models.Model):
         "its invoices, unless the connection sets one.",
     )
     punchout_message_count = fields.Integer(compute="_compute_punchout_message_count")
+    punchout_mail_to_approve = fields.Boolean(
+        string="E-mailed PO to Approve", compute="_compute_punchout_message_count"
+    )
 
     def init(self):
         # One sale order per purchase order of a buyer's system, even under concurrent requests.
@@ -50,12 +53,30 @@ class SaleOrder(models.Model):
         Message = self.env["punchout.message"]
         if not Message.has_access("read"):
             self.punchout_message_count = 0
+            self.punchout_mail_to_approve = False
             return
         counts = dict(
             Message._read_group([("order_id", "in", self.ids)], ["order_id"], ["__count"])
         )
+        waiting = self._punchout_mail_orders_to_approve().order_id
         for order in self:
             order.punchout_message_count = counts.get(order, 0)
+            order.punchout_mail_to_approve = order in waiting
+
+    def _punchout_mail_orders_to_approve(self):
+        """The unauthenticated e-mailed purchase orders for these orders that wait for a
+        salesperson's approval."""
+        return self.env["punchout.message"].search(
+            [
+                ("order_id", "in", self.ids),
+                ("kind", "=", "order_mail_attachment"),
+                ("state", "=", "approval"),
+            ]
+        )
+
+    def action_punchout_approve_mail_order(self):
+        """Apply the e-mailed purchase order(s) waiting for this order's approval."""
+        return self._punchout_mail_orders_to_approve().action_approve()
 
     def _is_cart_ready(self):
         """A punchout cart is never checked out in the shop: it goes back to the buyer."""

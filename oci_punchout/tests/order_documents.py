@@ -27,18 +27,28 @@ def line_ref(line):
     return f"{line.order_id.name}/{line.id}"
 
 
-def cxml_order(po_number, lines, payload_id=None, currency="EUR", version=None):
+def cxml_order(
+    po_number,
+    lines,
+    payload_id=None,
+    currency="EUR",
+    version=None,
+    shared_secret="mail-secret",
+    order_type="new",
+):
     """``lines``: [(sale.order.line or None, product code, quantity, unit price)]."""
     header = cxml.Header(
         from_credentials=[cxml.Credential("NetworkID", "AN-BUYER")],
         to_credentials=[cxml.Credential("NetworkID", "AN-SUPPLIER")],
-        sender_credentials=[cxml.Credential("NetworkID", "AN-BUYER", "mail-secret")],
+        sender_credentials=[cxml.Credential("NetworkID", "AN-BUYER", shared_secret)],
         user_agent="Buyer SAP by mail",
     )
     order = cxml.OrderRequest(
         order_id=po_number,
         order_date=datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc),
+        order_type=order_type,
         order_version=version,
+        document_reference_payload_id="po-v1@buyer" if order_type != "new" else "",
         total=cxml.Money(
             sum(Decimal(str(quantity)) * Decimal(str(price)) for _l, _c, quantity, price in lines),
             currency,
@@ -226,9 +236,13 @@ def mime_mail(
     subject="Purchase order",
     body="Please find our order attached.",
     message_id=None,
+    headers=(),
 ):
-    """A real MIME mail: ``attachments`` [(file name, bytes, 'type/subtype')]."""
+    """A real MIME mail: ``attachments`` [(file name, bytes, 'type/subtype')], ``headers``
+    [(name, value)] on top (as the receiving server adds them)."""
     message = EmailMessage()
+    for name, value in headers:
+        message[name] = value
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
