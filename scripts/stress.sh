@@ -88,7 +88,7 @@ if [ "$RUN_WORKERS" = 1 ]; then
     "${ODOO_CMD[@]}" -d "$DB" --db-filter="^$DB\$" --addons-path="$ADDONS_PATH" \
         --http-interface=127.0.0.1 --http-port="$PORT" --gevent-port="$((PORT + 1))" \
         --workers=4 --max-cron-threads=1 --limit-time-real=600 --db_maxconn=64 \
-        --log-level=warn --logfile="$LOG" &
+        --log-level=info --logfile="$LOG" &
     SERVER_PID=$!
     for _ in $(seq 1 120); do
         kill -0 "$SERVER_PID" 2>/dev/null || break

@@ -16,7 +16,11 @@ runs this script against it over real HTTP. Every check prints one line; the las
    arrive at once, and 10 identical copies of one more OrderRequest arrive together. Each PO
    number must give exactly one confirmed sale order; the copies are answered as replays (the
    first copy's answer) or as in progress (409), never as a second order.
-3. The buyers' endpoint for our order confirmations (a small cXML server of this script on
+3. Orders by e-mail delivered twice at the same moment: for each cXML cart of the second wave,
+   a mail from the buyer's purchasing system to its connection's order inbox, with the
+   OrderRequest (SharedSecret included) attached, handed to Odoo's mail gateway twice at once
+   over XML-RPC as Odoo's mailgate script does: exactly one confirmed order per PO number.
+4. The buyers' endpoint for our order confirmations (a small cXML server of this script on
    127.0.0.1) is down during the burst, then answers errors, then too slowly, then comes back;
    the send cron runs after each change (the script moves the queued documents' next attempt to
    now instead of waiting for the back-off). In the end every confirmation is delivered: as
@@ -24,6 +28,8 @@ runs this script against it over real HTTP. Every check prints one line; the las
 """
 
 import argparse
+import email.message
+import email.utils
 import http.server
 import json
 import os
@@ -54,6 +60,7 @@ RETURN_URL = "https://buyer-system.stress.example/return"
 REQUEST_TIMEOUT = 180
 P95_GOAL = 1.2
 SUPPLIER_IDENTITY = "AN01000000002"
+MAIL_DOMAIN = "supplier.stress.example"
 
 
 class StressError(Exception):
@@ -88,6 +95,10 @@ def run_setup(db, addons_path, buyers, state_file, buyer_port):
             "cxml": env.ref("oci_punchout.demo_connection_cxml"),
         }
         env.ref("base.user_admin").password = password
+        alias_domain = env["mail.alias.domain"].create(
+            {"name": MAIL_DOMAIN, "bounce_alias": "bounce", "catchall_alias": "catchall"}
+        )
+        env.company.alias_domain_id = alias_domain
         state = {"password": password, "buyers": [], "portal": [], "buyer_port": buyer_port}
         for index in range(buyers):
             kind = "oci" if index % 2 == 0 else "cxml"
@@ -122,6 +133,9 @@ def run_setup(db, addons_path, buyers, state_file, buyer_port):
                     cxml_buyer_identity=code.upper(),
                     cxml_shared_secret=password,
                     cxml_confirmation_url=f"http://127.0.0.1:{buyer_port}/cxml",
+                    alias_name=f"orders-{code}",
+                    alias_domain_id=alias_domain.id,
+                    order_mail_senders=f"purchasing@{code}.example",
                 )
             connection = demo[kind].copy(values)
             first = index * PRODUCTS_PER_CART
@@ -432,7 +446,7 @@ def run(args):
         futures += [pool.submit(send, copies_po, copies_body) for _ in range(10)]
         for future in futures:
             future.result()
-        _results, _portal, wave_errors, _carts = wave.result()
+        _results, _portal, wave_errors, wave_carts = wave.result()
     print(
         f"workers: {len(orders)} OrderRequests and 10 copies of one, while {n} buyers shop, "
         f"in {time.perf_counter() - started:.1f} s"
@@ -460,9 +474,68 @@ def run(args):
         "10 copies of one OrderRequest: one order, the others replays or in progress",
         f"answers {copy_codes}",
     )
+    mail_twice(args, state, checks, wave_carts, run_id)
     outbound_faults(args, state, checks, buyer_system)
     print(f"workers: {checks.count} checks, {checks.failed} failed")
     return 1 if checks.failed else 0
+
+
+def mail_twice(args, state, checks, carts, run_id):
+    """Phase 3: each e-mailed order handed to the mail gateway twice at the same moment."""
+    common = xmlrpc.client.ServerProxy(f"{args.url}/xmlrpc/2/common")
+    uid = common.authenticate(args.db, "admin", state["password"], {})
+    mails = []
+    for buyer in state["buyers"]:
+        cart = carts.get(buyer["code"])
+        if buyer["kind"] != "cxml" or cart is None:
+            continue
+        po_number = f"STRESS-MAIL-{buyer['code']}-{run_id}"
+        order = cxml.order_request_from_cart(
+            cart, po_number, _address(buyer), ship_to=_address(buyer), order_date=_now()
+        )
+        document = cxml.build_order_request(
+            cxml_header(buyer, state["password"]), order, deployment_mode="test"
+        )
+        mail = email.message.EmailMessage()
+        mail["From"] = f"purchasing@{buyer['code']}.example"
+        mail["To"] = f"orders-{buyer['code']}@{MAIL_DOMAIN}"
+        mail["Subject"] = f"Purchase order {po_number}"
+        mail["Date"] = email.utils.formatdate()
+        mail["Message-Id"] = email.utils.make_msgid(domain=f"{buyer['code']}.example")
+        mail.set_content("Please find our order attached.")
+        mail.add_attachment(document, maintype="text", subtype="xml", filename=f"{po_number}.xml")
+        mails.append((po_number, mail.as_string()))
+
+    def deliver(raw):
+        client = xmlrpc.client.ServerProxy(f"{args.url}/xmlrpc/2/object", allow_none=True)
+        try:
+            client.execute_kw(
+                args.db, uid, state["password"], "mail.thread", "message_process", [False, raw]
+            )
+        except xmlrpc.client.Fault as fault:
+            return f"refused: {fault.faultString.strip().splitlines()[-1][:120]}"
+        return "accepted"
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=2 * len(mails) or 1) as pool:
+        futures = [(raw, pool.submit(deliver, raw)) for _po, raw in mails for _copy in range(2)]
+        outcomes = [(raw, future.result()) for raw, future in futures]
+    # A mail server keeps a delivery the gateway refused (a temporary failure) and tries again.
+    again = [deliver(raw) for raw, outcome in outcomes if outcome != "accepted"]
+    refusals = sorted({outcome for _raw, outcome in outcomes if outcome != "accepted"})
+    print(
+        f"workers: {len(mails)} e-mailed orders delivered twice at once in "
+        f"{time.perf_counter() - started:.1f} s: {len(outcomes) - len(again)} deliveries "
+        f"accepted, {len(again)} refused and delivered again ({again.count('accepted')} "
+        f"accepted then){': ' + '; '.join(refusals[:3]) if refusals else ''}"
+    )
+    counts = confirmed_orders(args.db, [po for po, _raw in mails])
+    wrong = {po: count for po, count in counts.items() if count != 1}
+    checks.check(
+        bool(mails) and not wrong,
+        f"exactly one confirmed order for each of {len(mails)} e-mailed PO numbers",
+        ", ".join(f"{po}: {count}" for po, count in list(wrong.items())[:5]),
+    )
 
 
 class BuyerSystem:
@@ -517,46 +590,50 @@ class BuyerSystem:
 
 
 def outbound_faults(args, state, checks, buyer_system):
-    """Phase 3: the confirmations queued while the buyers' endpoint was down get through."""
+    """Phase 4: the confirmations queued while the buyers' endpoint was down get through."""
     stored = outbound_counts(args.db)
     print(f"workers confirmations after the burst (endpoint down): {stored}")
-    rpc = xmlrpc.client.ServerProxy(f"{args.url}/xmlrpc/2/object", allow_none=True)
-    common = xmlrpc.client.ServerProxy(f"{args.url}/xmlrpc/2/common")
-    uid = common.authenticate(args.db, "admin", state["password"], {})
-    cron_id = rpc.execute_kw(
-        args.db,
-        uid,
-        state["password"],
-        "ir.model.data",
-        "search_read",
-        [[("module", "=", "oci_punchout"), ("name", "=", "ir_cron_punchout_send")]],
-        {"fields": ["res_id"]},
-    )[0]["res_id"]
 
-    def send_due(mode, slow_limit=None):
+    def send_due(mode, limit=None):
+        """Let the server's cron worker send what is due (at most ``limit`` documents)."""
         buyer_system.set_mode(mode)
+        started = time.perf_counter()
         with psycopg2.connect(dbname=args.db) as conn, conn.cursor() as cr:
-            # The back-off waits minutes: move the next attempt to now instead.
+            # The back-off waits minutes: the script moves the next attempt to now instead, and
+            # wakes the cron worker up for the send job as Odoo's own triggers do.
             cr.execute(
                 """UPDATE punchout_message SET next_attempt_at = now() at time zone 'utc'
-                    WHERE direction = 'out' AND state = 'pending' AND kind = 'cxml_confirmation'
-                          AND id IN (SELECT id FROM punchout_message
-                                      WHERE direction = 'out' AND state = 'pending'
-                                        AND kind = 'cxml_confirmation'
-                                      ORDER BY id LIMIT %s)""",
-                [slow_limit or 1000000],
+                    WHERE id IN (SELECT id FROM punchout_message
+                                  WHERE direction = 'out' AND state = 'pending'
+                                    AND kind = 'cxml_confirmation'
+                                  ORDER BY id LIMIT %s)""",
+                [limit or 1000000],
             )
-        started = time.perf_counter()
-        rpc.execute_kw(
-            args.db, uid, state["password"], "ir.cron", "method_direct_trigger", [[cron_id]]
-        )
+            cr.execute(
+                """UPDATE ir_cron SET nextcall = now() at time zone 'utc'
+                    WHERE id = (SELECT res_id FROM ir_model_data WHERE module = 'oci_punchout'
+                                   AND name = 'ir_cron_punchout_send')
+                RETURNING lastcall""",
+            )
+            before = cr.fetchone()[0]
+            cr.execute("NOTIFY cron_trigger, %s", [args.db])
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            time.sleep(1)
+            with psycopg2.connect(dbname=args.db) as conn, conn.cursor() as cr:
+                cr.execute(
+                    """SELECT lastcall FROM ir_cron WHERE id = (SELECT res_id FROM ir_model_data
+                        WHERE module = 'oci_punchout' AND name = 'ir_cron_punchout_send')"""
+                )
+                if cr.fetchone()[0] != before:
+                    break
         counts = outbound_counts(args.db)
         seconds = time.perf_counter() - started
-        print(f"workers send cron, endpoint {mode}: {counts} in {seconds:.1f} s")
+        print(f"workers send cron, endpoint {mode}: {counts} after {seconds:.1f} s")
         return counts
 
     send_due("error")
-    send_due("slow", slow_limit=2)
+    send_due("slow", limit=1)
     final = send_due("up")
     accepted = buyer_system.accepted
     total = sum(stored.values())
@@ -569,11 +646,12 @@ def outbound_faults(args, state, checks, buyer_system):
     checks.check(
         len(set(accepted)) == total,
         f"{total} confirmations stored, {len(set(accepted))} distinct payloadIDs accepted",
-        f"{duplicates} accepted twice (answers that came after our timeout are sent again; "
-        "the buyer's system recognises the payloadID)"
+        f"{duplicates} accepted twice (an answer later than our timeout is sent again; the "
+        "buyer's system recognises its payloadID)"
         if duplicates
         else "",
     )
+    buyer_system.set_mode("down")
 
 
 def outbound_counts(db):
