@@ -96,7 +96,7 @@ if [ "$RUN_WORKERS" = 1 ]; then
         sleep 1
     done
     "$PYTHON" "$ROOT/scripts/stress_workers.py" --url "http://127.0.0.1:$PORT" --db "$DB" \
-        --state "$WORK_DIR/state.json" | tee "$WORK_DIR/workers.out" || true
+        --state "$WORK_DIR/state.json" --server-pid "$SERVER_PID" | tee "$WORK_DIR/workers.out" || true
     count_stage "$WORK_DIR/workers.out" workers
     cleanup
     SERVER_PID=""

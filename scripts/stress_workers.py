@@ -20,7 +20,11 @@ runs this script against it over real HTTP. Every check prints one line; the las
    a mail from the buyer's purchasing system to its connection's order inbox, with the
    OrderRequest (SharedSecret included) attached, handed to Odoo's mail gateway twice at once
    over XML-RPC as Odoo's mailgate script does: exactly one confirmed order per PO number.
-4. The buyers' endpoint for our order confirmations (a small cXML server of this script on
+4. A worker killed in the middle of an OrderRequest (a 50-line order; the busiest HTTP worker
+   of the server gets SIGKILL while it works on it): the buyer's system, as Ariba does, sends
+   the same document again until it is answered; exactly one confirmed order, and every stored
+   copy of the document ends processed once (done, or marked a replay or interrupted).
+5. The buyers' endpoint for our order confirmations (a small cXML server of this script on
    127.0.0.1) is down during the burst, then answers errors, then too slowly, then comes back;
    the send cron runs after each change (the script moves the queued documents' next attempt to
    now instead of waiting for the back-off). In the end every confirmation is delivered: as
@@ -34,6 +38,7 @@ import http.server
 import json
 import os
 import re
+import signal
 import statistics
 import sys
 import threading
@@ -45,6 +50,7 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+import psutil
 import psycopg2
 import requests
 
@@ -475,6 +481,8 @@ def run(args):
         f"answers {copy_codes}",
     )
     mail_twice(args, state, checks, wave_carts, run_id)
+    if args.server_pid:
+        killed_worker(args, state, checks, run_id)
     outbound_faults(args, state, checks, buyer_system)
     print(f"workers: {checks.count} checks, {checks.failed} failed")
     return 1 if checks.failed else 0
@@ -535,6 +543,76 @@ def mail_twice(args, state, checks, carts, run_id):
         bool(mails) and not wrong,
         f"exactly one confirmed order for each of {len(mails)} e-mailed PO numbers",
         ", ".join(f"{po}: {count}" for po, count in list(wrong.items())[:5]),
+    )
+
+
+def send_until_answered(base_url, body, tries=6, pause=2.0):
+    """What a buyer's system does: the same document again while no Status came back."""
+    answers = []
+    for _try in range(tries):
+        try:
+            _response, answer = post_cxml(base_url, body)
+        except (requests.RequestException, cxml.PunchoutProtocolError) as exc:
+            answers.append(type(exc).__name__)
+            time.sleep(pause)
+            continue
+        answers.append(str(answer.status_code))
+        if answer.status_code < 500:
+            break
+        time.sleep(pause)
+    return answers
+
+
+def busiest_worker(server_pid, seconds=0.3):
+    """The server's child process that used the most CPU over ``seconds``."""
+    children = psutil.Process(server_pid).children()
+    before = {child.pid: sum(child.cpu_times()[:2]) for child in children}
+    time.sleep(seconds)
+    used = []
+    for child in children:
+        try:
+            used.append((sum(child.cpu_times()[:2]) - before[child.pid], child.pid))
+        except psutil.NoSuchProcess:
+            continue
+    return max(used)[1] if used else None
+
+
+def killed_worker(args, state, checks, run_id):
+    """Phase 4: SIGKILL for the worker busy with an OrderRequest; the buyer sends it again."""
+    buyer = next(buyer for buyer in state["buyers"] if buyer["kind"] == "cxml")
+    po_number = f"STRESS-KILLED-{run_id}"
+    order = _plain_order(buyer, po_number, lines=50)
+    body = cxml.build_order_request(
+        cxml_header(buyer, state["password"]), order, deployment_mode="test"
+    )
+    payload_id = cxml.payload_id_of(body)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(send_until_answered, args.url, body)
+        time.sleep(0.5)
+        victim = busiest_worker(args.server_pid)
+        if victim:
+            os.kill(victim, signal.SIGKILL)
+        answers = future.result()
+    print(f"workers killed worker {victim} during OrderRequest {po_number}: answers {answers}")
+    checks.check(
+        answers and answers[0] not in ("200",) and answers[-1] == "200",
+        "the interrupted OrderRequest is answered once the buyer sends it again",
+        f"answers {answers}",
+    )
+    counts = confirmed_orders(args.db, [po_number])
+    checks.check(counts.get(po_number) == 1, "exactly one confirmed order", f"{counts}")
+    with psycopg2.connect(dbname=args.db) as conn, conn.cursor() as cr:
+        cr.execute(
+            """SELECT state, count(*) FROM punchout_message
+                WHERE direction = 'in' AND payload LIKE %s GROUP BY state""",
+            [f"%{payload_id}%"],
+        )
+        stored = dict(cr.fetchall())
+    print(f"workers stored copies of {po_number}: {stored}")
+    checks.check(
+        sum(stored.values()) == len(answers) and not stored.get("received"),
+        f"each of the {len(answers)} stored copies processed once",
+        f"{stored}",
     )
 
 
@@ -677,8 +755,10 @@ def _now():
     return datetime.now(timezone.utc)
 
 
-def _plain_order(buyer, po_number):
+def _plain_order(buyer, po_number, lines=None):
     """An OrderRequest of the buyer's products with no punchout history."""
+    codes = buyer["codes"] + buyer["second_codes"]
+    codes = (codes * ((lines or 10) // len(codes) + 1))[: lines or len(buyer["codes"])]
     items = [
         cxml.Item(
             quantity=Decimal(2),
@@ -689,7 +769,7 @@ def _plain_order(buyer, po_number):
             classifications=[("UNSPSC", "56000000")],
             line_number=number,
         )
-        for number, code in enumerate(buyer["codes"], 1)
+        for number, code in enumerate(codes, 1)
     ]
     return cxml.OrderRequest(
         order_id=po_number,
@@ -720,6 +800,7 @@ def main():
     parser.add_argument("--addons-path")
     parser.add_argument("--buyers", type=int, default=50)
     parser.add_argument("--url")
+    parser.add_argument("--server-pid", type=int, help="the server's master process")
     parser.add_argument("--buyer-port", type=int, default=8399, help="the buyers' endpoint")
     args = parser.parse_args()
     if args.setup:
