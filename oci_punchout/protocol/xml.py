@@ -173,3 +173,104 @@ def parse_xml(data, max_bytes=DEFAULT_MAX_BYTES):
     if root.find(".//{http://www.w3.org/2001/XInclude}include") is not None:
         raise HostileDocument("XML documents with XInclude are refused.")
     return root
+
+
+# --- redaction -------------------------------------------------------------------------------
+
+_TAG_NAME = re.compile(r"[^\s/>=\"'<]+")
+_TAG_END_OR_QUOTE = re.compile(r"[<>\"']")
+_QUOTE_END = {'"': re.compile(r'[<"]'), "'": re.compile(r"[<']")}
+_SKIPPED_SECTIONS = (("<!--", "-->"), ("<![CDATA[", "]]>"), ("<?", "?>"))
+
+
+def _tag_end(text, pos):
+    """The index of the ``>`` ending the tag whose name ends at ``pos`` (quoted attribute values
+    may hold ``>``), or of a ``<`` that breaks it off (never allowed inside a tag); -1 when it
+    never ends."""
+    while True:
+        match = _TAG_END_OR_QUOTE.search(text, pos)
+        if not match or match.group() in "<>":
+            return match.start() if match else -1
+        match = _QUOTE_END[match.group()].search(text, match.end())
+        if not match or match.group() == "<":
+            return match.start() if match else -1
+        pos = match.end()
+
+
+def _redact_text(text, local_names, replacement):
+    # One pass over the text, each character looked at a bounded number of times: linear for
+    # any input, however hostile (unclosed tags, comments, quotes, nesting).
+    opener = re.compile(rf"<(?:[^\s/>=\"'<:]+:)?(?:{'|'.join(map(re.escape, local_names))})\b")
+    parts = []
+    copied = 0  # text[:copied] is in ``parts``
+    scan = 0
+    inside = None  # [qualified name, nesting depth, start of the content to redact]
+    stopped = None  # where an unterminated comment, section or tag starts
+    while True:
+        lt = text.find("<", scan)
+        if lt < 0:
+            break
+        # Inside a secret, a comment or CDATA section cannot end it; outside, what they hold is
+        # read like the rest (a secret in a comment is redacted too).
+        section = inside and next(
+            (s for s in _SKIPPED_SECTIONS if text.startswith(s[0], lt)), None
+        )
+        if section:
+            end = text.find(section[1], lt + len(section[0]))
+            if end < 0:
+                stopped = lt
+                break
+            scan = end + len(section[1])
+            continue
+        closing = text.startswith("</", lt)
+        name = _TAG_NAME.match(text, lt + 1 + closing)
+        end = _tag_end(text, name.end() if name else lt + 1)
+        if end < 0:
+            stopped = lt
+            break
+        if text[end] == "<":  # a broken tag: read on from the next one
+            scan = end
+            continue
+        scan = end + 1
+        if not name or text[end - 1] == "/":
+            continue
+        if inside is None:
+            if not closing and name.group().rpartition(":")[2] in local_names:
+                inside = [name.group(), 1, end + 1]
+        elif name.group() == inside[0]:
+            inside[1] += -1 if closing else 1
+            if not inside[1]:
+                parts += [text[copied : inside[2]], replacement]
+                copied = lt
+                inside = None
+    if inside is not None:
+        # Never closed: everything after its start tag may be the secret.
+        parts += [text[copied : inside[2]], replacement]
+        copied = len(text)
+    elif stopped is not None:
+        # What follows an unterminated comment, section or tag: from the first start tag of a
+        # secret on, nothing is kept.
+        match = opener.search(text, stopped)
+        if match:
+            parts += [text[copied : match.end()], replacement]
+            copied = len(text)
+    parts.append(text[copied:])
+    return "".join(parts)
+
+
+def redact_elements(data, local_names, replacement="***"):
+    """``data`` (XML text, or bytes in any encoding) with the content of every element named
+    ``local_names`` (with any namespace prefix) replaced by ``replacement``: also in unclosed,
+    nested or malformed elements, CDATA sections included; same type and encoding as given."""
+    if isinstance(data, str):
+        return _redact_text(data, local_names, replacement)
+    try:
+        codec = detect_encoding(data)
+    except MalformedDocument:
+        codec = "utf-8"
+    try:
+        return _redact_text(data.decode(codec), local_names, replacement).encode(codec)
+    except UnicodeError:
+        # Not valid in its own encoding (then no parser reads it): the readable rest redacted.
+        text = data.decode(codec, errors="replace")
+        return _redact_text(text, local_names, replacement).encode(codec, errors="replace")
