@@ -1738,8 +1738,6 @@ def payload_id_of(data):
 
     :raises MalformedDocument: not a readable cXML document
     """
-    if isinstance(data, str):
-        data = data.encode("utf-8")
     return _load(data, DEFAULT_MAX_BYTES).get("payloadID", "")
 
 
