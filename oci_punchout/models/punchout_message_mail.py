@@ -11,6 +11,7 @@ from odoo.tools.mimetypes import guess_mimetype
 
 from ..protocol import orders
 from ..protocol.errors import PayloadTooLarge, PunchoutProtocolError
+from ..protocol.xml import looks_like_xml
 
 _logger = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ class PunchoutMessage(models.Model):
 
     @api.model
     def _mail_describe_attachment(self, name, data, mimetype):
-        if _looks_like_xml(data):
+        if looks_like_xml(data):
             return data
         return f"{name or 'attachment'} ({mimetype}, {len(data)} bytes)"
 
@@ -237,7 +238,7 @@ class PunchoutMessage(models.Model):
                     )
                 if data[:1024].lstrip().startswith(b"%PDF") or data[:5] == b"%PDF-":
                     self._mail_read_pdf(connection, attachment, data, limit)
-                elif _looks_like_xml(data):
+                elif looks_like_xml(data):
                     document = orders.read_order(data, max_bytes=limit)
                     self._mail_apply(connection, document, attachment)
                 else:
@@ -368,8 +369,3 @@ def _as_bytes(content):
         return content.encode(encoding)
     except (LookupError, UnicodeEncodeError):
         return content.encode("utf-8")
-
-
-def _looks_like_xml(data):
-    head = (data or b"")[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
-    return head.startswith(b"<")
