@@ -469,30 +469,24 @@ class PunchoutMessage(models.Model):
         )
         if days <= 0:
             return
-        candidates = self.sudo().search(
+        keep = ["|", "|", ("order_id", "!=", False), ("move_id", "!=", False)]
+        keep.append(("state", "=", "pending"))
+        expired = self.sudo().search(
             [
                 ("create_date", "<", fields.Datetime.now() - timedelta(days=days)),
                 ("parent_id", "=", False),  # e-mail attachments go with their e-mail
-                ("order_id", "=", False),
-                ("move_id", "=", False),
-                ("state", "!=", "pending"),
+                "!",
+                *keep,
+                ("child_ids", "not any", keep),
             ],
             order="id",
             limit=batch_size,
-        )
-        expired = candidates.filtered(
-            lambda message: (
-                not any(
-                    child.order_id or child.move_id or child.state == "pending"
-                    for child in message.child_ids
-                )
-            )
         )
         _logger.info(
             "Punchout exchange log: %s messages older than %s days deleted", len(expired), days
         )
         expired.unlink()
-        if len(candidates) == batch_size:
+        if len(expired) == batch_size:
             self.env.ref("oci_punchout.ir_cron_punchout_purge_messages")._trigger()
 
     @api.model

@@ -184,8 +184,15 @@ class TestMessagePurge(CxmlCase):
         junk_mail = self._message(120)
         junk_mail_attachment = self._message(120, parent_id=junk_mail.id, state="error")
 
-        Message._cron_purge()
-        self.assertFalse((old_junk | old_done | junk_mail | junk_mail_attachment).exists())
+        cron = self.env.ref("oci_punchout.ir_cron_punchout_purge_messages")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        Message._cron_purge(batch_size=1)  # a full batch: the rest in another run, soon
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), 1)
+        self.assertFalse(old_junk.exists())
+        # The last two to delete, and old ones always kept: no further run for those.
+        Message._cron_purge(batch_size=3)
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), 1)
+        self.assertFalse((old_done | junk_mail | junk_mail_attachment).exists())
         self.assertEqual(
             (recent | of_an_order | to_send | mail | mail_attachment_of_order).exists(),
             recent | of_an_order | to_send | mail | mail_attachment_of_order,
