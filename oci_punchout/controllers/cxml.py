@@ -46,7 +46,15 @@ def _read_body(httprequest, size):
     cached = getattr(wrapped, "_cached_data", None)
     if cached is not None:
         return cached[:size]
-    return wrapped.stream.read(size)
+    stream = wrapped.stream
+    chunks, remaining = [], size
+    while remaining > 0:  # a read may return less than asked before the end
+        chunk = stream.read(min(remaining, 1024 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
 
 
 def split_multipart(content_type, body):
