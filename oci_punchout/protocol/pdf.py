@@ -42,7 +42,13 @@ class _TooLarge(Exception):
     pass
 
 
-def read_pdf(data, max_bytes=MAX_PDF_BYTES, max_pages=MAX_PDF_PAGES, timeout=TIMEOUT_SECONDS):
+def read_pdf(
+    data,
+    max_bytes=MAX_PDF_BYTES,
+    max_pages=MAX_PDF_PAGES,
+    timeout=TIMEOUT_SECONDS,
+    memory_bytes=CHILD_MEMORY_BYTES,
+):
     """The text and the embedded XML files of a PDF, read in a bounded child process.
 
     :raises PayloadTooLarge: more than ``max_bytes``
@@ -54,7 +60,11 @@ def read_pdf(data, max_bytes=MAX_PDF_BYTES, max_pages=MAX_PDF_PAGES, timeout=TIM
         raise PayloadTooLarge(
             f"The PDF has {len(data)} bytes; at most {max_bytes} bytes are accepted."
         )
-    request = {"pdf": base64.b64encode(data).decode("ascii"), "max_pages": max_pages}
+    request = {
+        "pdf": base64.b64encode(data).decode("ascii"),
+        "max_pages": max_pages,
+        "memory_bytes": memory_bytes,
+    }
     try:
         completed = subprocess.run(
             [sys.executable, "-m", "protocol.pdf"],
@@ -92,11 +102,11 @@ def read_pdf(data, max_bytes=MAX_PDF_BYTES, max_pages=MAX_PDF_PAGES, timeout=TIM
 # --- the child process -------------------------------------------------------------------------
 
 
-def _limit_child():
+def _limit_child(memory_bytes):
     import resource  # POSIX only, in the child only
 
     for limit, value in (
-        (resource.RLIMIT_AS, CHILD_MEMORY_BYTES),
+        (resource.RLIMIT_AS, memory_bytes),
         (resource.RLIMIT_CPU, CHILD_CPU_SECONDS),
     ):
         _soft, hard = resource.getrlimit(limit)
@@ -181,8 +191,8 @@ def _read(data, max_pages):
 
 
 def _serve(stdin, stdout):
-    _limit_child()
     request = json.load(stdin)
+    _limit_child(request["memory_bytes"])
     answer = _read(base64.b64decode(request["pdf"]), request["max_pages"])
     json.dump(answer, stdout)
 
