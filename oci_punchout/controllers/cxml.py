@@ -36,6 +36,27 @@ def _xml_response(body):
     )
 
 
+def _read_body(httprequest, size):
+    """At most ``size`` bytes of the request body, also of a chunked one (no Content-Length,
+    so no limit checked beforehand; ``get_data`` would read it all).
+
+    Odoo's request wrapper does not expose werkzeug's input stream, hence the wrapped request.
+    """
+    wrapped = httprequest._HTTPRequest__wrapped
+    cached = getattr(wrapped, "_cached_data", None)
+    if cached is not None:
+        return cached[:size]
+    stream = wrapped.stream
+    chunks, remaining = [], size
+    while remaining > 0:  # a read may return less than asked before the end
+        chunk = stream.read(min(remaining, 1024 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
 def split_multipart(content_type, body):
     """A multipart/related body: (the cXML part, [(file name, bytes, mimetype)])."""
     message = email.message_from_bytes(
@@ -69,10 +90,12 @@ class PunchoutCxmlController(http.Controller):
         """Every cXML request of a buyer's system; always a cXML Response."""
         httprequest = request.httprequest
         remote_addr = httprequest.remote_addr
+        too_large = PayloadTooLarge(f"The request is larger than {MAX_CXML_BYTES} bytes.")
         if (httprequest.content_length or 0) > MAX_CXML_BYTES:
-            exc = PayloadTooLarge(f"The request is larger than {MAX_CXML_BYTES} bytes.")
-            return self._refuse(exc, b"", remote_addr)
-        body = httprequest.get_data()
+            return self._refuse(too_large, b"", remote_addr)
+        body = _read_body(httprequest, MAX_CXML_BYTES + 1)
+        if len(body) > MAX_CXML_BYTES:
+            return self._refuse(too_large, body, remote_addr)
         attachments = []
         try:
             if httprequest.mimetype == "multipart/related":
@@ -108,16 +131,10 @@ class PunchoutCxmlController(http.Controller):
     def _refuse(self, exc, body, remote_addr):
         response = cxml.build_error_response(exc)
         _in_new_transaction(
-            lambda env: env["punchout.message"]._log(
-                "cxml_request",
-                "in",
-                "cxml",
-                cxml.redact_secrets(body[:65536]),
-                remote_addr=remote_addr,
-                state="error",
-                error=exc.message,
-                http_status=exc.status,
-                response_payload=response.decode(),
+            lambda env: (
+                env["punchout.message"]
+                ._cxml_store(body, remote_addr)
+                ._cxml_set_failed(body, exc.message, exc.status, response)
             )
         )
         return _xml_response(response)

@@ -2,6 +2,7 @@ from . import account_edi_xml_ubl_bis3
 from . import account_move
 from . import account_move_line
 from . import account_move_send
+from . import ir_attachment
 from . import ir_http
 from . import mail_alias
 from . import mail_thread

@@ -303,6 +303,7 @@ class PunchoutConnection(models.Model):
         connection = self._cxml_find(envelope)
         message.write({"connection_id": connection.id, "company_id": connection.company_id.id})
         connection._cxml_check_secret(envelope.header.shared_secret)
+        message._cxml_keep_document(body)
         if envelope.request_name == "ProfileRequest":
             message.kind = "cxml_profile"
             response = connection._cxml_profile_response()

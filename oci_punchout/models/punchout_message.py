@@ -10,12 +10,17 @@ from odoo.exceptions import UserError
 
 from ..protocol import cxml
 from ..protocol.errors import PunchoutProtocolError
+from ..protocol.xml import decode_xml_for_storage
 
 _logger = logging.getLogger(__name__)
 
 SECRET_PARAM_NAMES = {"PASSWORD", "SHAREDSECRET", "SHARED_SECRET", "PASS", "PWD", "SECRET"}
 REDACTED = "********"
 MAX_PAYLOAD_CHARS = 1_000_000
+# What is kept of a request before its sender is known: enough to see who sent what.
+MAX_EXCERPT_CHARS = 32 * 1024
+DEFAULT_KEEP_DAYS = 90
+KEEP_DAYS_PARAM = "oci_punchout.message_keep_days"
 
 # Failed logins from one address within the window before further attempts get HTTP 429.
 THROTTLE_MAX_FAILURES = 10
@@ -175,14 +180,13 @@ class PunchoutMessage(models.Model):
         if payload is None:
             return False
         if isinstance(payload, bytes):
-            payload = payload.decode("utf-8", errors="replace")
+            # In the document's own encoding (UTF-16 and others as well as UTF-8).
+            payload = decode_xml_for_storage(payload)
         elif isinstance(payload, dict):
             payload = json.dumps(redact_params(payload), indent=1, ensure_ascii=False)
         elif isinstance(payload, (list, tuple)):
             payload = "\n".join(f"{name}={value}" for name, value in payload)
-        if len(payload) > MAX_PAYLOAD_CHARS:
-            payload = payload[:MAX_PAYLOAD_CHARS] + "\n[... truncated]"
-        return payload
+        return _truncate(payload.replace("\x00", "\ufffd"), MAX_PAYLOAD_CHARS)
 
     def _set_done(self, **values):
         self.sudo().write(
@@ -196,10 +200,22 @@ class PunchoutMessage(models.Model):
 
     @api.model
     def _cxml_store(self, body, remote_addr):
-        """Keep an inbound cXML document (secrets removed) before anything else happens."""
+        """Keep an inbound cXML document (secrets removed) before anything else happens: its
+        beginning only, until its sender is authenticated (see ``_cxml_keep_document``)."""
+        payload = self._format_payload(cxml.redact_secrets(body))
         return self._log(
-            "cxml_request", "in", "cxml", cxml.redact_secrets(body), remote_addr=remote_addr
+            "cxml_request",
+            "in",
+            "cxml",
+            _truncate(payload, MAX_EXCERPT_CHARS, len(body)),
+            remote_addr=remote_addr,
         )
+
+    def _cxml_keep_document(self, body):
+        """The whole document (secrets removed), once its sender is authenticated: what a
+        retry processes again."""
+        self.ensure_one()
+        self.payload = self._format_payload(cxml.redact_secrets(body))
 
     def _cxml_process(self, body, attachments=()):
         self.ensure_one()
@@ -235,6 +251,9 @@ class PunchoutMessage(models.Model):
             # Unreadable document or unknown sender: ``error`` says so already.
             _logger.debug("cXML message %s: no kind or connection (%s)", self.id, exc.message)
         self.write(values)
+        if self.connection_id and not self.auth_failed:
+            # Failed after its sender was authenticated: kept whole, for action_retry.
+            self._cxml_keep_document(body)
 
     def action_retry(self):
         """Process a failed purchase order again (after fixing its cause: a product, the
@@ -251,7 +270,7 @@ class PunchoutMessage(models.Model):
         if not retryable:
             raise UserError(self.env._("Only refused or failed purchase orders can be retried."))
         for message in retryable:
-            envelope = cxml.parse_request(message.payload.encode())
+            envelope = cxml.parse_request(message.payload)
             try:
                 with self.env.cr.savepoint():
                     response = message.connection_id._cxml_order(envelope, message)
@@ -437,6 +456,40 @@ class PunchoutMessage(models.Model):
         )._send()
 
     @api.model
+    def _cron_purge(self, batch_size=5000):
+        """Delete the exchange log older than the days to keep (setting; 0 keeps everything).
+
+        Kept whatever their age: documents of a sale order or invoice (the buyer's purchase
+        order, our confirmations and e-invoices: what the order or invoice rests on, kept as
+        long as it exists) and documents still to send. What goes: requests of anonymous
+        senders, punch-ins, carts, refused or failed documents no order was made from."""
+        days = int(
+            self.env["ir.config_parameter"].sudo().get_param(KEEP_DAYS_PARAM, DEFAULT_KEEP_DAYS)
+            or 0
+        )
+        if days <= 0:
+            return
+        keep = ["|", "|", ("order_id", "!=", False), ("move_id", "!=", False)]
+        keep.append(("state", "=", "pending"))
+        expired = self.sudo().search(
+            [
+                ("create_date", "<", fields.Datetime.now() - timedelta(days=days)),
+                ("parent_id", "=", False),  # e-mail attachments go with their e-mail
+                "!",
+                *keep,
+                ("child_ids", "not any", keep),
+            ],
+            order="id",
+            limit=batch_size,
+        )
+        _logger.info(
+            "Punchout exchange log: %s messages older than %s days deleted", len(expired), days
+        )
+        expired.unlink()
+        if len(expired) == batch_size:
+            self.env.ref("oci_punchout.ir_cron_punchout_purge_messages")._trigger()
+
+    @api.model
     def _is_throttled(self, remote_addr):
         """Too many failed logins from this address lately (kept in the database, so every
         worker and every server behind the proxy sees the same count)."""
@@ -451,6 +504,16 @@ class PunchoutMessage(models.Model):
             ]
         )
         return failures >= THROTTLE_MAX_FAILURES
+
+
+def _truncate(text, max_chars, size=None):
+    """``text`` cut to ``max_chars``, saying so (``size``: of what was received, in bytes)."""
+    if len(text) <= max_chars:
+        return text
+    received = f"{size} bytes received" if size is not None else f"{len(text)} characters"
+    return (
+        f"{text[:max_chars]}\n[... truncated: {received}, the first {max_chars} characters kept]"
+    )
 
 
 def redact_params(params, secret_names=(), keep_only=None):

@@ -14,6 +14,7 @@ from odoo.addons.mail.tools.alias_error import AliasError
 from ..protocol import cxml, orders
 from ..protocol import mail as mail_auth
 from ..protocol.errors import PayloadTooLarge, PunchoutProtocolError
+from ..protocol.xml import looks_like_xml
 from .mail_thread import punchout_raw_headers
 from .punchout_connection_mail import AUTHSERV_ID_PARAM
 
@@ -97,7 +98,7 @@ class PunchoutMessage(models.Model):
             data = _as_bytes(content)
             mimetype = (info or {}).get("mimetype") or guess_mimetype(data)
             secret_verified = False
-            if _looks_like_xml(data):
+            if looks_like_xml(data):
                 secret_verified = check_secret and self._mail_cxml_secret_ok(
                     connection, data, limit
                 )
@@ -186,7 +187,7 @@ class PunchoutMessage(models.Model):
 
     @api.model
     def _mail_describe_attachment(self, name, data, mimetype):
-        if _looks_like_xml(data):
+        if looks_like_xml(data):
             return data
         return f"{name or 'attachment'} ({mimetype}, {len(data)} bytes)"
 
@@ -330,7 +331,7 @@ class PunchoutMessage(models.Model):
                     )
                 if data[:1024].lstrip().startswith(b"%PDF") or data[:5] == b"%PDF-":
                     self._mail_read_pdf(connection, attachment, data, limit)
-                elif _looks_like_xml(data):
+                elif looks_like_xml(data):
                     document = orders.read_order(data, max_bytes=limit)
                     self._mail_apply(connection, document, attachment)
                 else:
@@ -563,8 +564,3 @@ def _as_bytes(content):
         return content.encode(encoding)
     except (LookupError, UnicodeEncodeError):
         return content.encode("utf-8")
-
-
-def _looks_like_xml(data):
-    head = (data or b"")[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
-    return head.startswith(b"<")

@@ -1,4 +1,3 @@
-import io
 import logging
 from datetime import timezone
 from decimal import Decimal
@@ -7,9 +6,8 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.tools import float_compare, float_is_zero
-from odoo.tools.pdf import OdooPdfFileReader
 
-from ..protocol import cxml, orders
+from ..protocol import cxml, orders, pdf
 from ..protocol.errors import Conflict, MalformedDocument, PunchoutProtocolError
 
 _logger = logging.getLogger(__name__)
@@ -167,36 +165,19 @@ class PunchoutOrderMatcher(models.AbstractModel):
         :raises MalformedDocument: unreadable or password-protected PDF, no PO number, nothing
             to tell what was ordered
         """
+        kwargs = {"max_bytes": max_bytes} if max_bytes else {}
         try:
-            reader = OdooPdfFileReader(io.BytesIO(data), strict=False)
-            encrypted = reader.isEncrypted
-        except Exception as exc:  # PyPDF2 raises many kinds on broken files
-            raise MalformedDocument(
-                self.env._("%(name)s is not a readable PDF: %(error)s", name=name, error=exc)
+            content = pdf.read_pdf(data, **kwargs)
+        except PunchoutProtocolError as exc:
+            raise type(exc)(
+                self.env._("%(name)s: %(error)s", name=name, error=exc.message), exc.status
             ) from None
-        if encrypted:
+        for embedded_name, xml_content in content.xml_attachments:
             try:
-                opened = reader.decrypt("")
-            except Exception:
-                opened = 0
-            if not opened:
-                raise MalformedDocument(
-                    self.env._("%(name)s is password-protected: it cannot be read.", name=name)
-                )
-        for embedded_name, content in reader.getAttachments() or ():
-            if content.lstrip()[:1] != b"<":
-                continue
-            try:
-                kwargs = {"max_bytes": max_bytes} if max_bytes else {}
-                return orders.read_order(content, **kwargs), False
+                return orders.read_order(xml_content, **kwargs), False
             except PunchoutProtocolError as exc:
                 _logger.info("PDF %s: embedded %s is no order (%s)", name, embedded_name, exc)
-        try:
-            text = "\n".join(page.extract_text() or "" for page in reader.pages)
-        except Exception as exc:  # PyPDF2 raises many kinds on broken files
-            raise MalformedDocument(
-                self.env._("The text of %(name)s cannot be read: %(error)s", name=name, error=exc)
-            ) from None
+        text = content.text
         po_pattern = connection.order_po_pattern if connection else None
         references = orders.find_pdf_references(text, po_pattern=po_pattern or None)
         if not references.po_number:

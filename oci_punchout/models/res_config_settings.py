@@ -2,6 +2,7 @@ from odoo import api, fields, models
 
 from ..protocol import einvoice_rules
 from .punchout_connection_mail import AUTHSERV_ID_PARAM
+from .punchout_message import DEFAULT_KEEP_DAYS, KEEP_DAYS_PARAM
 
 RULES_DIR_PARAM = "oci_punchout.einvoice_rules_dir"
 XSD_DIR_PARAM = "oci_punchout.ubl_xsd_dir"
@@ -31,6 +32,28 @@ class ResConfigSettings(models.TransientModel):
         help="Only Authentication-Results headers carrying this name count when a purchase "
         "order e-mail's sender is verified.",
     )
+
+    # Not a config_parameter field: those delete the parameter for 0, which means "forever".
+    punchout_message_keep_days = fields.Integer(
+        string="Keep the Punchout Exchange Log",
+        default=DEFAULT_KEEP_DAYS,
+        help="Days to keep logged punchout documents; 0 keeps them forever. Documents of a "
+        "sale order or invoice, and documents still to send, are always kept.",
+    )
+
+    @api.model
+    def get_values(self):
+        values = super().get_values()
+        days = self.env["ir.config_parameter"].sudo().get_param(KEEP_DAYS_PARAM)
+        values["punchout_message_keep_days"] = int(days) if days else DEFAULT_KEEP_DAYS
+        return values
+
+    def set_values(self):
+        result = super().set_values()
+        self.env["ir.config_parameter"].sudo().set_param(
+            KEEP_DAYS_PARAM, str(max(self.punchout_message_keep_days, 0))
+        )
+        return result
 
     @api.model
     def _punchout_check_einvoices(self, documents):

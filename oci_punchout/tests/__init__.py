@@ -11,3 +11,5 @@ from . import test_order_mail
 from . import test_einvoice_send
 from . import test_einvoice_ubl
 from . import test_simulator_invoice
+from . import test_cxml_hostile
+from . import test_order_hostile_files
