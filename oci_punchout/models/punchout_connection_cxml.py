@@ -13,6 +13,7 @@ from ..protocol.errors import (
     UnsupportedRequest,
 )
 from .punchout_connection import MAX_CXML_BYTES, lead_time_days
+from .punchout_message import REDACTED
 
 _logger = logging.getLogger(__name__)
 
@@ -303,6 +304,7 @@ class PunchoutConnection(models.Model):
         connection = self._cxml_find(envelope)
         message.write({"connection_id": connection.id, "company_id": connection.company_id.id})
         connection._cxml_check_secret(envelope.header.shared_secret)
+        logged = None
         if envelope.request_name == "ProfileRequest":
             message.kind = "cxml_profile"
             response = connection._cxml_profile_response()
@@ -311,10 +313,12 @@ class PunchoutConnection(models.Model):
             session, token = connection._cxml_setup(envelope)
             message.write({"session_id": session.id, "order_id": session.order_id.id})
             response = cxml.build_punchout_setup_response(connection._cxml_start_url(token))
+            # The start URL logs its user in: the log keeps it without its token.
+            logged = response.decode().replace(token, REDACTED)
         else:
             message.kind = "cxml_order"
             response = connection._cxml_order(envelope, message, attachments)
-        message._set_done(response_payload=response.decode())
+        message._set_done(response_payload=logged or response.decode())
         return response
 
     def _cxml_profile_response(self):

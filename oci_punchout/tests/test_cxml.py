@@ -8,7 +8,7 @@ import requests
 from lxml import etree
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
@@ -206,6 +206,45 @@ class TestCxmlEndpoint(CxmlCase):
             [("kind", "=", "cxml_start"), ("state", "=", "error")]
         )
         self.assertEqual(len(refused), 3)
+
+    def test_start_url_token_is_never_stored_and_sessions_are_read_only(self):
+        root, _body = self.post_cxml(self.setup_request())
+        start_url = root.findtext("Response/PunchOutSetupResponse/StartPage/URL")
+        token = start_url.rsplit("/", 1)[1]
+        messages = self.env["punchout.message"].search([])
+        self.assertTrue(messages.filtered(lambda m: "/punchout/start/" in m.response_payload))
+        for message in messages:
+            self.assertNotIn(token, f"{message.payload} {message.response_payload}")
+        session = self.env["punchout.session"].search(
+            [("connection_id", "=", self.cxml_connection.id)], order="id desc", limit=1
+        )
+        self.assertNotIn(token, str(session.sudo().read()))
+        manager = self.env["res.users"].create(
+            {
+                "name": "Punchout manager",
+                "login": "manager@supplier.example",
+                "groups_id": [
+                    Command.set(self.env.ref("oci_punchout.group_punchout_manager").ids)
+                ],
+            }
+        )
+        as_manager = session.with_user(manager)
+        self.assertEqual(as_manager.state, "open")
+        with self.assertRaises(AccessError):
+            as_manager.write({"start_token_used": False})
+        with self.assertRaises(AccessError):
+            as_manager.create(
+                {
+                    "connection_id": self.cxml_connection.id,
+                    "user_id": self.buyer_user.id,
+                    "protocol": "cxml",
+                }
+            )
+        with self.assertRaises(AccessError):
+            as_manager.unlink()
+        self.assertEqual(self.url_open(start_url, allow_redirects=False).status_code, 303)
+        self.opener.cookies.clear()
+        self.assertEqual(self.url_open(start_url, allow_redirects=False).status_code, 403)
 
     def test_transfer_sends_a_valid_punchout_order_message(self):
         session, document = self.shop_and_transfer()
