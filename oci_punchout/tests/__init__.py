@@ -11,3 +11,4 @@ from . import test_order_mail
 from . import test_einvoice_send
 from . import test_einvoice_ubl
 from . import test_simulator_invoice
+from . import test_outbound
