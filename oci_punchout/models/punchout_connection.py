@@ -10,7 +10,7 @@ import requests
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
-from odoo.tools import email_normalize
+from odoo.tools import config, email_normalize
 
 from ..protocol import oci
 
@@ -29,6 +29,8 @@ ADMIN_FIELDS = {
     "oci_password",
 }
 MAX_CXML_BYTES = 5 * 1024 * 1024
+# Set when punchout requests carried X-Forwarded-For while Odoo ran without --proxy-mode.
+PROXY_HEADERS_PARAM = "oci_punchout.proxy_headers_seen"
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -164,6 +166,7 @@ class PunchoutConnection(models.Model):
     message_log_count = fields.Integer(compute="_compute_counts")
     order_count = fields.Integer(compute="_compute_counts")
     catalogue_url = fields.Char(string="Catalogue URL", compute="_compute_catalogue_url")
+    proxy_mode_warning = fields.Boolean(compute="_compute_proxy_mode_warning")
 
     _sql_constraints = [
         ("code_unique", "unique(code)", "The connection code must be unique."),
@@ -189,6 +192,10 @@ class PunchoutConnection(models.Model):
             connection.order_count = self.env["sale.order"].search_count(
                 [("punchout_connection_id", "=", connection.id)]
             )
+
+    def _compute_proxy_mode_warning(self):
+        seen = self.env["ir.config_parameter"].sudo().get_param(PROXY_HEADERS_PARAM)
+        self.proxy_mode_warning = bool(seen) and not config.get("proxy_mode")
 
     @api.depends("code", "website_id", "protocol")
     def _compute_catalogue_url(self):
