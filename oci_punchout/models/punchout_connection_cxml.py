@@ -174,7 +174,7 @@ class PunchoutConnection(models.Model):
                 ),
                 "sticky": True,
                 "type": "warning",
-                "next": {"type": "ir.actions.act_window_close"},
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
 
