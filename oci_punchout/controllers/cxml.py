@@ -10,8 +10,8 @@ from odoo.http import request
 
 from ..models.punchout_connection import MAX_CXML_BYTES
 from ..protocol import cxml
-from ..protocol.errors import PayloadTooLarge, PunchoutProtocolError
-from .oci import _error_page
+from ..protocol.errors import PayloadTooLarge, PunchoutProtocolError, TooManyRequests
+from .oci import _error_page, note_proxy_headers
 
 _logger = logging.getLogger(__name__)
 
@@ -29,10 +29,13 @@ def _in_new_transaction(function):
         return result
 
 
-def _xml_response(body):
-    # cXML answers every request with HTTP 200; the outcome is in Response/Status.
+def _xml_response(body, status=200):
+    # cXML answers requests with HTTP 200 and the outcome in Response/Status; throttled
+    # requests also get HTTP 429, which proxies and buyers' monitoring understand.
     return request.make_response(
-        body, headers=[("Content-Type", "text/xml; charset=UTF-8"), ("Cache-Control", "no-store")]
+        body,
+        headers=[("Content-Type", "text/xml; charset=UTF-8"), ("Cache-Control", "no-store")],
+        status=status,
     )
 
 
@@ -90,9 +93,13 @@ class PunchoutCxmlController(http.Controller):
         """Every cXML request of a buyer's system; always a cXML Response."""
         httprequest = request.httprequest
         remote_addr = httprequest.remote_addr
+        note_proxy_headers()
         too_large = PayloadTooLarge(f"The request is larger than {MAX_CXML_BYTES} bytes.")
         if (httprequest.content_length or 0) > MAX_CXML_BYTES:
             return self._refuse(too_large, b"", remote_addr)
+        if request.env["punchout.message"].sudo()._is_throttled(remote_addr):
+            exc = TooManyRequests("Too many failed requests from this address. Try again later.")
+            return self._refuse(exc, b"", remote_addr)
         body = _read_body(httprequest, MAX_CXML_BYTES + 1)
         if len(body) > MAX_CXML_BYTES:
             return self._refuse(too_large, body, remote_addr)
@@ -120,6 +127,8 @@ class PunchoutCxmlController(http.Controller):
         except PunchoutProtocolError as exc:
             response = cxml.build_error_response(exc)
             on_message("_cxml_set_failed", body, exc.message, exc.status, response)
+            if exc.status == 429:
+                return _xml_response(response, status=429)
         except Exception as exc:  # the buyer's system gets a 500 Status, the log the cause
             _logger.exception("cXML request %s failed", message_id)
             response = cxml.build_error_response(exc)
@@ -137,7 +146,7 @@ class PunchoutCxmlController(http.Controller):
                 ._cxml_set_failed(body, exc.message, exc.status, response)
             )
         )
-        return _xml_response(response)
+        return _xml_response(response, status=429 if exc.status == 429 else 200)
 
     @http.route(
         "/punchout/start/<string:token>",

@@ -4,7 +4,9 @@ from urllib.parse import urlencode
 from odoo import http
 from odoo.exceptions import AccessDenied
 from odoo.http import request
+from odoo.tools import config
 
+from ..models.punchout_connection import PROXY_HEADERS_PARAM
 from ..models.punchout_message import redact_params
 from ..protocol import oci
 from ..protocol.errors import PunchoutProtocolError
@@ -32,6 +34,28 @@ OCI_PUBLIC_PARAMS = {
 }
 
 
+# Whether this process already logged that it sees proxy headers without --proxy-mode.
+_PROXY_WARNING_LOGGED = []
+
+
+def note_proxy_headers():
+    """Behind a reverse proxy without --proxy-mode every request has the proxy's address, and
+    the login throttle would lock every buyer out at once: say so in the log (once per process)
+    and on the connection form."""
+    if config.get("proxy_mode") or "X-Forwarded-For" not in request.httprequest.headers:
+        return
+    if not _PROXY_WARNING_LOGGED:
+        _PROXY_WARNING_LOGGED.append(True)
+        _logger.warning(
+            "Punchout requests carry X-Forwarded-For but Odoo does not run with --proxy-mode: "
+            "every client has the proxy's address, so throttling failed logins blocks all "
+            "buyers at once. Start Odoo with --proxy-mode behind a reverse proxy."
+        )
+    parameters = request.env["ir.config_parameter"].sudo()
+    if not parameters.get_param(PROXY_HEADERS_PARAM):
+        parameters.set_param(PROXY_HEADERS_PARAM, "1")
+
+
 class PunchoutOciController(http.Controller):
     @http.route(
         ["/punchout/oci", "/punchout/oci/<string:code>"],
@@ -46,6 +70,7 @@ class PunchoutOciController(http.Controller):
         """OCI punch-in: check the buyer's credentials, log its user in, open the shop."""
         Message = request.env["punchout.message"].sudo()
         remote_addr = request.httprequest.remote_addr
+        note_proxy_headers()
         if (request.httprequest.content_length or 0) > MAX_PUNCH_IN_BYTES:
             Message._log(
                 "oci_login",

@@ -1,14 +1,16 @@
+import ipaddress
 import logging
 import re
+import socket
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import requests
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
-from odoo.tools import email_normalize
+from odoo.tools import config, email_normalize
 
 from ..protocol import oci
 
@@ -16,8 +18,24 @@ _logger = logging.getLogger(__name__)
 
 TEST_MODE_HOSTS = ("localhost", "127.0.0.1")
 POST_TIMEOUT = 30
+MAX_ANSWER_BYTES = 1024 * 1024
+# Where our documents go and what they carry: only an administrator changes these.
+ADMIN_FIELDS = {
+    "test_mode",
+    "cxml_confirmation_url",
+    "cxml_invoice_url",
+    "cxml_outbound_secret",
+    "cxml_shared_secret",
+    "oci_password",
+}
 MAX_CXML_BYTES = 5 * 1024 * 1024
+# Set when punchout requests carried X-Forwarded-For while Odoo ran without --proxy-mode.
+PROXY_HEADERS_PARAM = "oci_punchout.proxy_headers_seen"
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class DeliveryRefused(requests.RequestException):
+    """We did not deliver a document (forbidden target, redirect, oversized answer)."""
 
 
 class PunchoutConnection(models.Model):
@@ -148,6 +166,7 @@ class PunchoutConnection(models.Model):
     message_log_count = fields.Integer(compute="_compute_counts")
     order_count = fields.Integer(compute="_compute_counts")
     catalogue_url = fields.Char(string="Catalogue URL", compute="_compute_catalogue_url")
+    proxy_mode_warning = fields.Boolean(compute="_compute_proxy_mode_warning")
 
     _sql_constraints = [
         ("code_unique", "unique(code)", "The connection code must be unique."),
@@ -173,6 +192,10 @@ class PunchoutConnection(models.Model):
             connection.order_count = self.env["sale.order"].search_count(
                 [("punchout_connection_id", "=", connection.id)]
             )
+
+    def _compute_proxy_mode_warning(self):
+        seen = self.env["ir.config_parameter"].sudo().get_param(PROXY_HEADERS_PARAM)
+        self.proxy_mode_warning = bool(seen) and not config.get("proxy_mode")
 
     @api.depends("code", "website_id", "protocol")
     def _compute_catalogue_url(self):
@@ -231,6 +254,35 @@ class PunchoutConnection(models.Model):
                             prefix=prefix,
                         )
                     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_admin_fields(vals, creating=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_admin_fields(vals)
+        return super().write(vals)
+
+    def _check_admin_fields(self, vals, creating=False):
+        """Target URLs, secrets and test mode decide where our secrets go: administrators
+        only."""
+        if self.env.su or self.env.user._is_system():
+            return
+        names = ADMIN_FIELDS & set(vals)
+        if creating:
+            # A new connection has no URL or secret yet: its test mode alone reaches nothing.
+            names = {name for name in names - {"test_mode"} if vals[name]}
+        if names:
+            labels = ", ".join(sorted(self._fields[name].string for name in names))
+            raise AccessError(
+                self.env._(
+                    "Only an administrator may change these settings of a punchout connection: "
+                    "%(fields)s.",
+                    fields=labels,
+                )
+            )
 
     # ------------------------------------------------------------------
     # Actions
@@ -400,11 +452,67 @@ class PunchoutConnection(models.Model):
         return session, token
 
     def _punchout_post(self, url, body, content_type="text/xml; charset=UTF-8"):
-        """The one place where we call a buyer's system (mocked in tests)."""
-        response = requests.post(
-            url, data=body, headers={"Content-Type": content_type}, timeout=POST_TIMEOUT
-        )
-        return response.status_code, response.content
+        """The one place where we call a buyer's system (mocked in tests).
+
+        Never follows a redirect (it would carry our secret elsewhere) and reads at most
+        MAX_ANSWER_BYTES of the answer.
+
+        :raises requests.RequestException: not delivered (DeliveryRefused: by our own rules)
+        """
+        self.ensure_one()
+        self._check_outbound_url(url)
+        with requests.post(
+            url,
+            data=body,
+            headers={"Content-Type": content_type},
+            timeout=POST_TIMEOUT,
+            allow_redirects=False,
+            stream=True,
+        ) as response:
+            if response.is_redirect or 300 <= response.status_code < 400:
+                raise DeliveryRefused(
+                    f"The buyer's system answered HTTP {response.status_code} redirecting to "
+                    f"{response.headers.get('Location', '')!r}: redirects are not followed. "
+                    "Set the final URL on the connection."
+                )
+            content = bytearray()
+            for chunk in response.iter_content(64 * 1024):
+                content += chunk
+                if len(content) > MAX_ANSWER_BYTES:
+                    raise DeliveryRefused(
+                        f"The buyer's system answered with more than {MAX_ANSWER_BYTES} bytes."
+                    )
+            return response.status_code, bytes(content)
+
+    def _check_outbound_url(self, url):
+        """Refuse targets on private, loopback, link-local, multicast or reserved addresses
+        (our own network) outside test mode: every address the host resolves to is checked."""
+        self.ensure_one()
+        parts = urlsplit(url or "")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise DeliveryRefused(f"Not an http(s) URL: {url!r}.")
+        if self.test_mode:
+            return
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
+        except (OSError, ValueError) as exc:
+            raise DeliveryRefused(f"Cannot resolve {parts.hostname}: {exc}") from exc
+        for info in infos:
+            address = ipaddress.ip_address(info[4][0].split("%")[0])
+            if (
+                address.is_private
+                or address.is_loopback
+                or address.is_link_local
+                or address.is_multicast
+                or address.is_reserved
+                or address.is_unspecified
+                or not address.is_global
+            ):
+                raise DeliveryRefused(
+                    f"{parts.hostname} is a non-public address ({address}): only test "
+                    "connections may send there."
+                )
 
     def _punchout_receive_order(
         self, purchase_order, message, document_id=None, attachments=(), quotation=None

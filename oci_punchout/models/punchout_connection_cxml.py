@@ -1,20 +1,43 @@
 import dataclasses
 import logging
+import secrets
+from datetime import timedelta
 from decimal import Decimal
 
+from passlib.context import CryptContext
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from ..protocol import cxml
 from ..protocol.errors import (
     AuthenticationFailed,
     Forbidden,
     MalformedDocument,
+    TooManyRequests,
     UnsupportedRequest,
 )
 from .punchout_connection import MAX_CXML_BYTES, lead_time_days
+from .punchout_message import REDACTED, THROTTLE_WINDOW_MINUTES
 
 _logger = logging.getLogger(__name__)
+
+# As Odoo's API keys: a generated secret is random, so a few thousand rounds are plenty and a
+# correct secret costs milliseconds. Older hashes (Odoo's password rounds) are re-hashed with
+# these rounds at their next successful check.
+SECRET_ROUNDS = 6000
+SECRET_CRYPT_CONTEXT = CryptContext(
+    ["pbkdf2_sha512"],
+    pbkdf2_sha512__rounds=SECRET_ROUNDS,
+    pbkdf2_sha512__min_rounds=SECRET_ROUNDS,
+    pbkdf2_sha512__max_rounds=SECRET_ROUNDS,
+)
+# Checked instead when no connection matches, so that the answer takes as long.
+DUMMY_SECRET_HASH = SECRET_CRYPT_CONTEXT.hash(secrets.token_urlsafe(32))
+# Shorter secrets were probably chosen by a person: the connection says so.
+STRONG_SECRET_LENGTH = 24
+# Failed requests naming one connection (any client address) before it answers 429.
+CONNECTION_THROTTLE_MAX_FAILURES = 50
 
 
 class PunchoutConnection(models.Model):
@@ -48,6 +71,12 @@ class PunchoutConnection(models.Model):
     )
     cxml_shared_secret_set = fields.Boolean(
         string="Shared Secret Set", compute="_compute_cxml_shared_secret"
+    )
+    cxml_shared_secret_short = fields.Boolean(
+        string="Short Shared Secret",
+        readonly=True,
+        copy=False,
+        help="The shared secret was typed and is shorter than a generated one.",
     )
     cxml_outbound_secret = fields.Char(
         string="Secret for Our Documents",
@@ -116,48 +145,91 @@ class PunchoutConnection(models.Model):
             connection.cxml_shared_secret_set = bool(connection.sudo().cxml_shared_secret_hash)
 
     def _inverse_cxml_shared_secret(self):
-        crypt_context = self.env["res.users"]._crypt_context()
         for connection in self:
-            if connection.cxml_shared_secret:
-                connection.cxml_shared_secret_hash = crypt_context.hash(
-                    connection.cxml_shared_secret
+            secret = connection.cxml_shared_secret
+            if secret:
+                connection.sudo().write(
+                    {
+                        "cxml_shared_secret_hash": SECRET_CRYPT_CONTEXT.hash(secret),
+                        "cxml_shared_secret_short": len(secret) < STRONG_SECRET_LENGTH,
+                    }
                 )
+
+    def action_generate_cxml_shared_secret(self):
+        """A new random shared secret, shown once to the administrator to give the buyer."""
+        self.ensure_one()
+        if not self.env.is_system():
+            raise AccessError(self.env._("Only an administrator may set the shared secret."))
+        secret = secrets.token_urlsafe(32)
+        self.cxml_shared_secret = secret
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("New shared secret"),
+                "message": self.env._(
+                    "Give this secret to the buyer's system now: it is stored hashed and "
+                    "cannot be shown again. %(secret)s",
+                    secret=secret,
+                ),
+                "sticky": True,
+                "type": "warning",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     # ------------------------------------------------------------------
     # cXML
     # ------------------------------------------------------------------
 
     @api.model
-    def _cxml_find(self, envelope):
-        """The cXML connection of the buyer named by the From or Sender credentials.
-
-        A buyer may have a test and a production connection: the document's deploymentMode
-        picks one, and a document for the other mode is refused.
-        """
+    def _cxml_candidates(self, envelope):
+        """The cXML connections, active or not, of the buyer named by From or Sender."""
         header = envelope.header
         credentials = header.from_credentials + header.sender_credentials
-        connections = (
+        return (
             self.sudo()
             .with_context(active_test=False)
-            .search([("protocol", "=", "cxml")])
+            .search([("protocol", "=", "cxml"), ("cxml_buyer_identity", "!=", False)])
             .filtered(
-                lambda connection: (
-                    connection.cxml_buyer_identity
-                    and any(
-                        credential.matches(
-                            connection.cxml_buyer_identity, connection.cxml_buyer_domain or None
-                        )
-                        for credential in credentials
+                lambda connection: any(
+                    credential.matches(
+                        connection.cxml_buyer_identity, connection.cxml_buyer_domain or None
                     )
+                    for credential in credentials
                 )
             )
         )
-        if not connections:
-            raise Forbidden(self.env._("Unknown sender: no connection for these credentials."))
+
+    @api.model
+    def _cxml_find(self, envelope):
+        """The connection a (logged) document names: its deploymentMode picks the buyer's test
+        or production connection. No authentication: see _cxml_authenticate."""
+        connections = self._cxml_candidates(envelope)
         test_document = envelope.deployment_mode == "test"
-        connection = connections.filtered(lambda c: c.test_mode == test_document)[:1]
-        if not connection:
-            if connections[0].test_mode:
+        return connections.filtered(lambda c: c.test_mode == test_document)[:1] or connections[:1]
+
+    @api.model
+    def _cxml_authenticate(self, envelope):
+        """The active connection of a request whose SharedSecret is right.
+
+        Unknown sender, wrong secret and inactive connection get the same answer, after the
+        same work, so that nobody learns which identities exist.
+
+        :raises AuthenticationFailed: (401) not authenticated
+        :raises TooManyRequests: (429) too many failed requests named this connection lately
+        :raises Forbidden: (403) a test document to a production connection or the reverse
+        """
+        connection = self._cxml_find(envelope)
+        if connection and connection._cxml_is_throttled():
+            raise TooManyRequests(
+                self.env._("Too many failed requests for this sender. Try again later.")
+            )
+        valid = connection._cxml_verify_secret(envelope.header.shared_secret)
+        if not (valid and connection.active):
+            raise AuthenticationFailed(self.env._("Unknown sender or wrong SharedSecret."))
+        if connection.test_mode != (envelope.deployment_mode == "test"):
+            if connection.test_mode:
                 connection_kind = self.env._("test")
             else:
                 connection_kind = self.env._("production")
@@ -169,21 +241,42 @@ class PunchoutConnection(models.Model):
                     connection_kind=connection_kind,
                 )
             )
-        if not connection.active:
-            raise Forbidden(self.env._("This punchout connection is not active."))
         return connection
+
+    def _cxml_verify_secret(self, shared_secret):
+        """Whether ``shared_secret`` is this connection's (a dummy check when there is none)."""
+        secret_hash = self.sudo().cxml_shared_secret_hash if self else False
+        try:
+            valid, new_hash = SECRET_CRYPT_CONTEXT.verify_and_update(
+                shared_secret or "", secret_hash or DUMMY_SECRET_HASH
+            )
+        except ValueError:
+            return False
+        valid = bool(valid and secret_hash and shared_secret)
+        if valid and new_hash:
+            self.sudo().cxml_shared_secret_hash = new_hash
+        return valid
 
     def _cxml_check_secret(self, shared_secret):
         self.ensure_one()
-        secret_hash = self.sudo().cxml_shared_secret_hash
-        valid = False
-        if secret_hash and shared_secret:
-            try:
-                valid = self.env["res.users"]._crypt_context().verify(shared_secret, secret_hash)
-            except ValueError:
-                valid = False
-        if not valid:
-            raise AuthenticationFailed(self.env._("Wrong or missing SharedSecret."))
+        if not self._cxml_verify_secret(shared_secret):
+            raise AuthenticationFailed(self.env._("Unknown sender or wrong SharedSecret."))
+
+    def _cxml_is_throttled(self):
+        self.ensure_one()
+        since = fields.Datetime.now() - timedelta(minutes=THROTTLE_WINDOW_MINUTES)
+        failures = (
+            self.env["punchout.message"]
+            .sudo()
+            .search_count(
+                [
+                    ("connection_id", "=", self.id),
+                    ("auth_failed", "=", True),
+                    ("create_date", ">=", since),
+                ]
+            )
+        )
+        return failures >= CONNECTION_THROTTLE_MAX_FAILURES
 
     def _cxml_our_credential(self):
         self.ensure_one()
@@ -300,10 +393,10 @@ class PunchoutConnection(models.Model):
         :raises PunchoutProtocolError: answered as a cXML Status by the caller
         """
         envelope = cxml.parse_request(body, max_bytes=MAX_CXML_BYTES)
-        connection = self._cxml_find(envelope)
+        connection = self._cxml_authenticate(envelope)
         message.write({"connection_id": connection.id, "company_id": connection.company_id.id})
-        connection._cxml_check_secret(envelope.header.shared_secret)
         message._cxml_keep_document(body)
+        logged = None
         if envelope.request_name == "ProfileRequest":
             message.kind = "cxml_profile"
             response = connection._cxml_profile_response()
@@ -312,10 +405,12 @@ class PunchoutConnection(models.Model):
             session, token = connection._cxml_setup(envelope)
             message.write({"session_id": session.id, "order_id": session.order_id.id})
             response = cxml.build_punchout_setup_response(connection._cxml_start_url(token))
+            # The start URL logs its user in: the log keeps it without its token.
+            logged = response.decode().replace(token, REDACTED)
         else:
             message.kind = "cxml_order"
             response = connection._cxml_order(envelope, message, attachments)
-        message._set_done(response_payload=response.decode())
+        message._set_done(response_payload=logged or response.decode())
         return response
 
     def _cxml_profile_response(self):

@@ -112,7 +112,8 @@ class PunchoutConnection(models.Model):
                 )
             base_url = connection.website_id.get_base_url().rstrip("/")
             signature = simulator_signature(self.env, connection.id)
-            connection.write(
+            # Our own simulator on this test connection: no administrator needed.
+            connection.sudo().write(
                 {
                     "cxml_invoice_url": (
                         f"{base_url}/punchout/simulator/{connection.id}/{signature}/cxml/invoice"

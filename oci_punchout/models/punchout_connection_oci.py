@@ -1,5 +1,6 @@
 import hmac
 import logging
+import secrets
 
 from odoo import api, fields, models
 from odoo.osv import expression
@@ -9,6 +10,10 @@ from ..protocol.errors import AuthenticationFailed, PunchoutProtocolError
 from .punchout_connection import lead_time_days
 
 _logger = logging.getLogger(__name__)
+
+# A hash of nothing, per hashing setting, verified when there is no password to check, so that
+# unknown user names cost as much time as known ones.
+_DUMMY_HASHES = {}
 
 
 class PunchoutConnection(models.Model):
@@ -132,12 +137,8 @@ class PunchoutConnection(models.Model):
                     status=400,
                 )
         if not connection:
+            self._oci_verify_password(None, None)
             raise AuthenticationFailed(self.env._("Unknown catalogue or wrong credentials."))
-        if not connection.active:
-            raise PunchoutProtocolError(
-                self.env._("This punchout catalogue is not active. Please contact your supplier."),
-                status=403,
-            )
         return connection
 
     def _oci_parse_punch_in(self, params):
@@ -155,23 +156,38 @@ class PunchoutConnection(models.Model):
         connection_sudo = self.sudo()
         expected_username = (connection_sudo.oci_username or "").encode()
         username_ok = hmac.compare_digest(expected_username, (punch_in.username or "").encode())
-        password_ok = False
-        if connection_sudo.oci_password_hash and punch_in.password:
-            try:
-                password_ok = (
-                    self.env["res.users"]
-                    ._crypt_context()
-                    .verify(punch_in.password, connection_sudo.oci_password_hash)
-                )
-            except ValueError:
-                password_ok = False
+        password_ok = self._oci_verify_password(
+            punch_in.password, connection_sudo.oci_password_hash
+        )
         if not (username_ok and password_ok and expected_username):
             raise AuthenticationFailed(self.env._("Unknown catalogue or wrong credentials."))
 
+    @api.model
+    def _oci_verify_password(self, password, password_hash):
+        """Whether ``password`` matches ``password_hash``; always the cost of one check."""
+        crypt_context = self.env["res.users"]._crypt_context()
+        if not (password and password_hash):
+            key = crypt_context.to_string()
+            if key not in _DUMMY_HASHES:
+                _DUMMY_HASHES[key] = crypt_context.hash(secrets.token_urlsafe(32))
+            password, password_hash, wanted = password or "", _DUMMY_HASHES[key], False
+        else:
+            wanted = True
+        try:
+            return crypt_context.verify(password, password_hash) and wanted
+        except ValueError:
+            return False
+
     def _oci_authenticate(self, punch_in):
-        """Every check of an OCI punch-in before anything is created."""
+        """Every check of an OCI punch-in before anything is created: the credentials first,
+        so that only the buyer learns whether its catalogue is active."""
         self.ensure_one()
         self._oci_check_credentials(punch_in)
+        if not self.active:
+            raise PunchoutProtocolError(
+                self.env._("This punchout catalogue is not active. Please contact your supplier."),
+                status=403,
+            )
         self._check_return_url(punch_in.hook_url)
 
     def _oci_session_values(self, punch_in):

@@ -251,7 +251,7 @@ class PunchoutMessage(models.Model):
             # Unreadable document or unknown sender: ``error`` says so already.
             _logger.debug("cXML message %s: no kind or connection (%s)", self.id, exc.message)
         self.write(values)
-        if self.connection_id and not self.auth_failed:
+        if self.connection_id and http_status not in (401, 429):
             # Failed after its sender was authenticated: kept whole, for action_retry.
             self._cxml_keep_document(body)
 

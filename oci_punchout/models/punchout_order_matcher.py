@@ -92,7 +92,7 @@ class PunchoutOrderMatcher(models.AbstractModel):
         if order.state in ("draft", "sent") and not hold:
             order.action_confirm()
         if order.punchout_session_id:
-            order.punchout_session_id.state = "ordered"
+            order.punchout_session_id.sudo().state = "ordered"
         self._report(order, purchase_order, notes)
         return order, notes
 

@@ -71,3 +71,10 @@ class Conflict(PunchoutProtocolError):
 
     status = 409
     status_text = "Conflict"
+
+
+class TooManyRequests(PunchoutProtocolError):
+    """Too many failed attempts lately: try again later."""
+
+    status = 429
+    status_text = "Too Many Requests"

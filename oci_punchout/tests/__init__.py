@@ -13,3 +13,4 @@ from . import test_einvoice_ubl
 from . import test_simulator_invoice
 from . import test_cxml_hostile
 from . import test_order_hostile_files
+from . import test_outbound

@@ -1,8 +1,12 @@
 import json
+from unittest.mock import patch
+
+from passlib.context import CryptContext
 
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..controllers.oci import _PROXY_WARNING_LOGGED
 from .common import HOOK_URL, PASSWORD, PunchoutHttpCase
 
 
@@ -92,10 +96,51 @@ class TestOciPunchIn(PunchoutHttpCase):
         response = self.punch_in(code="no-such-catalogue")
         self.assertEqual(response.status_code, 401)
         self.connection.active = False
+        # Only the right credentials learn that the catalogue exists and is inactive.
+        for params in ({"PASSWORD": "guess"}, {"code": None, "USERNAME": "buyer"}):
+            with self.subTest(params):
+                self.assertEqual(self.punch_in(**{"PASSWORD": "guess", **params}).status_code, 401)
         response = self.punch_in()
         self.assertEqual(response.status_code, 403)
         self.assertIn("not active", response.text)
         self.assertFalse(self.last_session())
+
+    def test_unknown_user_names_cost_a_password_check(self):
+        checks = []
+        verify = CryptContext.verify
+
+        def counting_verify(context, *args, **kwargs):
+            checks.append(args[1])
+            return verify(context, *args, **kwargs)
+
+        with patch.object(CryptContext, "verify", counting_verify):
+            unknown = self.punch_in(code=None, USERNAME="nobody", PASSWORD="guess")
+            wrong = self.punch_in(PASSWORD="guess")
+            unknown_code = self.punch_in(code="no-such-catalogue", PASSWORD="guess")
+        self.assertEqual(
+            [unknown.status_code, wrong.status_code, unknown_code.status_code], [401] * 3
+        )
+        self.assertEqual(len(checks), 3)
+        # The same kind of hash, so the same cost.
+        self.assertEqual(len({check.rsplit("$", 2)[0] for check in checks}), 1)
+        self.assertIn("wrong credentials", unknown.text)
+        self.assertIn("wrong credentials", wrong.text)
+
+    def test_proxy_headers_without_proxy_mode_are_reported(self):
+        self.assertFalse(self.connection.proxy_mode_warning)
+        _PROXY_WARNING_LOGGED.clear()
+        with self.assertLogs("odoo.addons.oci_punchout.controllers.oci", "WARNING") as logs:
+            for _request in range(2):
+                self.url_open(
+                    "/punchout/oci/buyer-sap",
+                    data={"USERNAME": "buyer", "PASSWORD": PASSWORD, "HOOK_URL": HOOK_URL},
+                    headers={"X-Forwarded-For": "198.51.100.7"},
+                    allow_redirects=False,
+                )
+        self.assertEqual(len(logs.records), 1)
+        self.assertIn("--proxy-mode", logs.output[0])
+        self.connection.invalidate_recordset()
+        self.assertTrue(self.connection.proxy_mode_warning)
 
     def test_return_url_must_be_allowed(self):
         refused = [
