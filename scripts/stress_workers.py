@@ -601,11 +601,21 @@ def killed_worker(args, state, checks, run_id):
     )
     counts = confirmed_orders(args.db, [po_number])
     checks.check(counts.get(po_number) == 1, "exactly one confirmed order", f"{counts}")
+    like = f"%{payload_id}%"
+    with psycopg2.connect(dbname=args.db) as conn, conn.cursor() as cr:
+        # The interrupted copy is recorded after 5 minutes: the script moves its arrival back
+        # instead of waiting, then runs the job that records it.
+        cr.execute(
+            """UPDATE punchout_message SET create_date = create_date - interval '10 minutes'
+                WHERE direction = 'in' AND state = 'received' AND payload LIKE %s""",
+            [like],
+        )
+    run_cron(args.db, "ir_cron_punchout_close_interrupted")
     with psycopg2.connect(dbname=args.db) as conn, conn.cursor() as cr:
         cr.execute(
             """SELECT state, count(*) FROM punchout_message
                 WHERE direction = 'in' AND payload LIKE %s GROUP BY state""",
-            [f"%{payload_id}%"],
+            [like],
         )
         stored = dict(cr.fetchall())
     print(f"workers stored copies of {po_number}: {stored}")
@@ -677,8 +687,7 @@ def outbound_faults(args, state, checks, buyer_system):
         buyer_system.set_mode(mode)
         started = time.perf_counter()
         with psycopg2.connect(dbname=args.db) as conn, conn.cursor() as cr:
-            # The back-off waits minutes: the script moves the next attempt to now instead, and
-            # wakes the cron worker up for the send job as Odoo's own triggers do.
+            # The back-off waits minutes: the script moves the next attempt to now instead.
             cr.execute(
                 """UPDATE punchout_message SET next_attempt_at = now() at time zone 'utc'
                     WHERE id IN (SELECT id FROM punchout_message
@@ -687,24 +696,7 @@ def outbound_faults(args, state, checks, buyer_system):
                                   ORDER BY id LIMIT %s)""",
                 [limit or 1000000],
             )
-            cr.execute(
-                """UPDATE ir_cron SET nextcall = now() at time zone 'utc'
-                    WHERE id = (SELECT res_id FROM ir_model_data WHERE module = 'oci_punchout'
-                                   AND name = 'ir_cron_punchout_send')
-                RETURNING lastcall""",
-            )
-            before = cr.fetchone()[0]
-            cr.execute("NOTIFY cron_trigger, %s", [args.db])
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            time.sleep(1)
-            with psycopg2.connect(dbname=args.db) as conn, conn.cursor() as cr:
-                cr.execute(
-                    """SELECT lastcall FROM ir_cron WHERE id = (SELECT res_id FROM ir_model_data
-                        WHERE module = 'oci_punchout' AND name = 'ir_cron_punchout_send')"""
-                )
-                if cr.fetchone()[0] != before:
-                    break
+        run_cron(args.db, "ir_cron_punchout_send")
         counts = outbound_counts(args.db)
         seconds = time.perf_counter() - started
         print(f"workers send cron, endpoint {mode}: {counts} after {seconds:.1f} s")
@@ -730,6 +722,28 @@ def outbound_faults(args, state, checks, buyer_system):
         else "",
     )
     buyer_system.set_mode("down")
+
+
+def run_cron(db, xmlid, timeout=300):
+    """Wake the server's cron worker for one of the addon's jobs, as Odoo's own triggers do,
+    and wait until it ran."""
+    query = """SELECT id, lastcall FROM ir_cron WHERE id = (SELECT res_id FROM ir_model_data
+                WHERE module = 'oci_punchout' AND name = %s)"""
+    with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr:
+        cr.execute(query, [xmlid])
+        cron_id, before = cr.fetchone()
+        cr.execute(
+            "UPDATE ir_cron SET nextcall = now() at time zone 'utc' WHERE id = %s", [cron_id]
+        )
+        cr.execute("NOTIFY cron_trigger, %s", [db])
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr:
+            cr.execute(query, [xmlid])
+            if cr.fetchone()[1] != before:
+                return True
+    return False
 
 
 def outbound_counts(db):

@@ -1,12 +1,18 @@
 import email
 import email.policy
 import logging
+import random
+import time
 
 from psycopg2 import errors as pg_errors
 
 from odoo import SUPERUSER_ID, api, http
 from odoo.exceptions import AccessDenied
 from odoo.http import request
+from odoo.service.model import (
+    MAX_TRIES_ON_CONCURRENCY_FAILURE,
+    PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
+)
 
 from ..models.punchout_connection import MAX_CXML_BYTES
 from ..protocol import cxml
@@ -20,13 +26,27 @@ def _in_new_transaction(function):
     """Run ``function(env)`` in a transaction of its own, committed when it returns.
 
     Inbound documents are stored before they are processed, so that a failure of the
-    processing (rolled back on its own) never loses the document.
+    processing (rolled back on its own) never loses the document. A concurrency error (two
+    workers writing the same rows, e.g. two copies of one order for the same buyer) is retried
+    in a new transaction as Odoo retries its own requests, which such a transaction is not.
     """
-    with request.env.registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        result = function(env)
-        env.flush_all()  # the transaction only keeps weak references to its environments
-        return result
+    for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
+        try:
+            with request.env.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                result = function(env)
+                env.flush_all()  # the transaction only keeps weak references to its envs
+                return result
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as exc:
+            if attempt == MAX_TRIES_ON_CONCURRENCY_FAILURE:
+                raise
+            _logger.info(
+                "%s, retrying (%s/%s)",
+                type(exc).__name__,
+                attempt,
+                MAX_TRIES_ON_CONCURRENCY_FAILURE,
+            )
+            time.sleep(random.uniform(0.0, 2**attempt))
 
 
 def _xml_response(body, status=200):

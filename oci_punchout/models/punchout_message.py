@@ -1,5 +1,6 @@
 import json
 import logging
+import re
 from datetime import timedelta
 
 import psycopg2
@@ -7,6 +8,7 @@ import requests
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import escape_psql
 
 from ..protocol import cxml
 from ..protocol.errors import PunchoutProtocolError
@@ -26,6 +28,10 @@ KEEP_DAYS_PARAM = "oci_punchout.message_keep_days"
 THROTTLE_MAX_FAILURES = 10
 THROTTLE_WINDOW_MINUTES = 15
 MAX_SEND_ATTEMPTS = 8
+# An inbound document still 'received' this long after it was stored, and not locked by the
+# transaction processing it, was interrupted (see _cron_close_interrupted).
+INTERRUPTED_AFTER_MINUTES = 5
+_PAYLOAD_ID_RE = re.compile(r"""<cXML\b[^>]*?\bpayloadID\s*=\s*["']([^"'<>]{1,250})["']""")
 CXML_KINDS = {
     "ProfileRequest": "cxml_profile",
     "PunchOutSetupRequest": "cxml_setup",
@@ -219,6 +225,9 @@ class PunchoutMessage(models.Model):
 
     def _cxml_process(self, body, attachments=()):
         self.ensure_one()
+        # Held until this transaction ends: a stored document that no transaction holds and
+        # that is still 'received' was interrupted (see _cron_close_interrupted).
+        self.env.cr.execute("SELECT id FROM punchout_message WHERE id = %s FOR UPDATE", [self.id])
         return self.env["punchout.connection"]._cxml_handle_request(body, self, attachments)
 
     def _send_order_documents(self):
@@ -488,6 +497,60 @@ class PunchoutMessage(models.Model):
         expired.unlink()
         if len(expired) == batch_size:
             self.env.ref("oci_punchout.ir_cron_punchout_purge_messages")._trigger()
+
+    @api.model
+    def _cron_close_interrupted(self):
+        """Record what became of inbound documents whose processing was interrupted: a worker
+        killed or the server or database restarted after the document was stored. Nothing of
+        such a document was applied (its transaction was rolled back) and the buyer's system
+        got no answer, so it sends the document again; the copy it sent is named here."""
+        self.env.cr.execute(
+            """
+            SELECT id FROM punchout_message
+             WHERE direction = 'in' AND state = 'received'
+               AND create_date < (now() at time zone 'utc') - make_interval(mins => %s)
+               FOR UPDATE SKIP LOCKED
+            """,
+            [INTERRUPTED_AFTER_MINUTES],
+        )
+        for message in self.sudo().browse([row[0] for row in self.env.cr.fetchall()]):
+            message._close_interrupted()
+
+    def _close_interrupted(self):
+        self.ensure_one()
+        # The stored copy may be an excerpt (anonymous until authenticated) or not XML at all.
+        found = _PAYLOAD_ID_RE.search((self.payload or "")[:4096])
+        payload_id = found.group(1) if found else ""
+        copy = self.browse()
+        if payload_id:
+            copy = self.search(
+                [
+                    ("direction", "=", "in"),
+                    ("state", "=", "done"),
+                    ("dedup_key", "=like", "%:" + escape_psql(payload_id)),
+                    ("id", "!=", self.id),
+                ],
+                limit=1,
+            )
+        error = self.env._(
+            "Processing was interrupted (a server worker or the database stopped): nothing of "
+            "this document was applied and the buyer's system got no answer."
+        )
+        if copy:
+            error += " " + self.env._(
+                "The buyer's system sent it again: processed as message %(id)s.", id=copy.id
+            )
+        else:
+            error += " " + self.env._("The buyer's system is expected to send it again.")
+        self.write(
+            {
+                "state": "error",
+                "http_status": 503,
+                "error": error,
+                "kind": copy.kind or self.kind,
+                "connection_id": copy.connection_id.id or self.connection_id.id,
+            }
+        )
 
     @api.model
     def _is_throttled(self, remote_addr):

@@ -218,3 +218,60 @@ class TestMessagePurge(CxmlCase):
             ),
             90,
         )
+
+
+@tagged("post_install", "-at_install")
+class TestInterruptedDocuments(CxmlCase):
+    """A worker killed (or the database restarted) after a document was stored and before it
+    was processed: the stored copy must not stay 'received' forever."""
+
+    def _age(self, message, minutes):
+        self.env.cr.execute(
+            "UPDATE punchout_message SET create_date = %s WHERE id = %s",
+            [fields.Datetime.now() - timedelta(minutes=minutes), message.id],
+        )
+        message.invalidate_recordset(["create_date"])
+
+    def test_interrupted_copy_names_the_copy_the_buyer_sent_again(self):
+        _session, cart = self.shop_and_transfer()
+        document, _order = self.order_from_cart(cart, order_id="PO-KILLED")
+        Message = self.env["punchout.message"]
+        # What a killed worker leaves: the stored document, nothing of its processing.
+        interrupted = Message._cxml_store(document, "192.0.2.10")
+        self._age(interrupted, 30)
+        # The buyer's system sends the same document again: processed normally.
+        root, _answer = self.post_cxml(document)
+        self.assertEqual(self.status(root)[0], 200)
+        processed = Message.search(
+            [("kind", "=", "cxml_order"), ("state", "=", "done"), ("id", ">", interrupted.id)]
+        )
+        self.assertEqual(len(processed), 1)
+        self.assertEqual(interrupted.state, "received")
+        fresh = Message._cxml_store(document, "192.0.2.10")  # may still be in progress
+
+        Message._cron_close_interrupted()
+
+        self.assertRecordValues(
+            interrupted,
+            [{"state": "error", "http_status": 503, "kind": "cxml_order", "order_id": False}],
+        )
+        self.assertIn("interrupted", interrupted.error)
+        self.assertIn(f"processed as message {processed.id}", interrupted.error)
+        self.assertEqual(fresh.state, "received")
+        self.assertEqual(
+            self.env["sale.order"].search_count([("punchout_po_number", "=", "PO-KILLED")]), 1
+        )
+
+    def test_interrupted_document_never_sent_again(self):
+        Message = self.env["punchout.message"]
+        interrupted = Message._cxml_store(b"<cXML payloadID='lost@buyer'><Header/>", "192.0.2.10")
+        self._age(interrupted, 30)
+        Message._cron_close_interrupted()
+        self.assertEqual(interrupted.state, "error")
+        self.assertIn("expected to send it again", interrupted.error)
+
+    def test_the_recovery_runs_every_quarter_of_an_hour(self):
+        cron = self.env.ref("oci_punchout.ir_cron_punchout_close_interrupted")
+        self.assertRecordValues(
+            cron, [{"active": True, "interval_number": 15, "interval_type": "minutes"}]
+        )
