@@ -10,7 +10,11 @@
 # 2. Several workers (scripts/stress_workers.py): a fresh database (oci_punchout_stress, or
 #    STRESS_DB), Odoo with --workers 4 and a cron worker on 127.0.0.1 (port 8369, or
 #    STRESS_HTTP_PORT), 50 buyers (--buyers) punching in at once beside as many portal users,
-#    then purchase orders, replays and copies while a second wave shops.
+#    then purchase orders, replays and copies while a second wave shops, orders by e-mail
+#    delivered twice at once, a worker killed in the middle of an OrderRequest, the local
+#    PostgreSQL cluster restarted during a burst of OrderRequests (other databases of that
+#    cluster see the restart too), and the buyers' endpoint for confirmations down, failing,
+#    slow and back.
 # --fuzz or --workers runs only that stage.
 set -euo pipefail
 # shellcheck source=scripts/common.sh
@@ -35,7 +39,7 @@ while [ $# -gt 0 ]; do
         --fuzz) RUN_WORKERS=0 ;;
         --workers) RUN_FUZZ=0 ;;
         -h | --help)
-            sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *) die "unknown option $1 (see --help)" ;;
@@ -96,7 +100,8 @@ if [ "$RUN_WORKERS" = 1 ]; then
         sleep 1
     done
     "$PYTHON" "$ROOT/scripts/stress_workers.py" --url "http://127.0.0.1:$PORT" --db "$DB" \
-        --state "$WORK_DIR/state.json" --server-pid "$SERVER_PID" | tee "$WORK_DIR/workers.out" || true
+        --state "$WORK_DIR/state.json" --server-pid "$SERVER_PID" \
+        --restart-db "$(pg_lsclusters -h 2>/dev/null | awk 'NR==1 {print $1" "$2}')" | tee "$WORK_DIR/workers.out" || true
     count_stage "$WORK_DIR/workers.out" workers
     cleanup
     SERVER_PID=""

@@ -24,7 +24,10 @@ runs this script against it over real HTTP. Every check prints one line; the las
    of the server gets SIGKILL while it works on it): the buyer's system, as Ariba does, sends
    the same document again until it is answered; exactly one confirmed order, and every stored
    copy of the document ends processed once (done, or marked a replay or interrupted).
-5. The buyers' endpoint for our order confirmations (a small cXML server of this script on
+5. PostgreSQL restarted in the middle of a burst of OrderRequests (with ``--restart-db``, the
+   local cluster that ``scripts/stress.sh`` names): every buyer's system sends its document
+   again until answered; one confirmed order per PO number, every stored copy processed once.
+6. The buyers' endpoint for our order confirmations (a small cXML server of this script on
    127.0.0.1) is down during the burst, then answers errors, then too slowly, then comes back;
    the send cron runs after each change (the script moves the queued documents' next attempt to
    now instead of waiting for the back-off). In the end every confirmation is delivered: as
@@ -40,6 +43,7 @@ import os
 import re
 import signal
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -483,6 +487,8 @@ def run(args):
     mail_twice(args, state, checks, wave_carts, run_id)
     if args.server_pid:
         killed_worker(args, state, checks, run_id)
+    if args.restart_db:
+        restarted_database(args, state, checks, run_id)
     outbound_faults(args, state, checks, buyer_system)
     print(f"workers: {checks.count} checks, {checks.failed} failed")
     return 1 if checks.failed else 0
@@ -644,6 +650,78 @@ def killed_worker(args, state, checks, run_id):
     checks.check(
         sum(stored.values()) == len(answers) and not stored.get("received"),
         f"each of the {len(answers)} stored copies processed once",
+        f"{stored}",
+    )
+
+
+def restarted_database(args, state, checks, run_id):
+    """Phase 5: PostgreSQL restarted while OrderRequests arrive; their senders try again."""
+    documents = []
+    for buyer in state["buyers"]:
+        if buyer["kind"] != "cxml":
+            continue
+        for number in range(1, 4):
+            po_number = f"STRESS-RESTART-{buyer['code']}-{run_id}-{number}"
+            order = _plain_order(buyer, po_number, lines=20)
+            header = cxml_header(buyer, state["password"])
+            body = cxml.build_order_request(header, order, deployment_mode="test")
+            documents.append((po_number, cxml.payload_id_of(body), body))
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=len(documents)) as pool:
+        futures = [
+            pool.submit(send_until_answered, args.url, body, tries=20, pause=3.0)
+            for _po, _payload_id, body in documents
+        ]
+        time.sleep(1.0)
+        restart = subprocess.run(
+            ["pg_ctlcluster", *args.restart_db.split(), "restart"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        answers = [future.result() for future in futures]
+    retried = sum(1 for attempts in answers if len(attempts) > 1)
+    print(
+        f"workers PostgreSQL restarted (exit {restart.returncode}) during {len(documents)} "
+        f"OrderRequests: {retried} sent again, in {time.perf_counter() - started:.1f} s"
+    )
+    checks.check(restart.returncode == 0, "PostgreSQL restarted", restart.stderr.strip()[-200:])
+    unanswered = [
+        po
+        for (po, _p, _b), attempts in zip(documents, answers, strict=True)
+        if attempts[-1] != "200"
+    ]
+    checks.check(
+        not unanswered,
+        f"{len(documents)} OrderRequests answered once their senders tried again",
+        ", ".join(unanswered[:5]),
+    )
+    counts = confirmed_orders(args.db, [po for po, _p, _b in documents])
+    wrong = {po: count for po, count in counts.items() if count != 1}
+    checks.check(
+        not wrong,
+        f"exactly one confirmed order for each of {len(documents)} PO numbers",
+        ", ".join(f"{po}: {count}" for po, count in list(wrong.items())[:5]),
+    )
+    with psycopg2.connect(dbname=args.db) as conn, conn.cursor() as cr:
+        cr.execute(
+            """UPDATE punchout_message SET create_date = create_date - interval '10 minutes'
+                WHERE direction = 'in' AND state = 'received' AND payload LIKE %s""",
+            [f"%STRESS-RESTART-%-{run_id}-%"],
+        )
+    run_cron(args.db, "ir_cron_punchout_close_interrupted")
+    with psycopg2.connect(dbname=args.db) as conn, conn.cursor() as cr:
+        cr.execute(
+            """SELECT state, count(*) FROM punchout_message
+                WHERE direction = 'in' AND payload LIKE %s GROUP BY state""",
+            [f"%STRESS-RESTART-%-{run_id}-%"],
+        )
+        stored = dict(cr.fetchall())
+    sent = sum(len(attempts) for attempts in answers)
+    print(f"workers stored copies of the restart burst: {stored}, {sent} sent")
+    checks.check(
+        not stored.get("received") and stored.get("done", 0) >= len(documents),
+        "every stored copy of the restart burst processed once",
         f"{stored}",
     )
 
@@ -837,6 +915,7 @@ def main():
     parser.add_argument("--buyers", type=int, default=50)
     parser.add_argument("--url")
     parser.add_argument("--server-pid", type=int, help="the server's master process")
+    parser.add_argument("--restart-db", help="restart this PostgreSQL cluster ('15 main')")
     parser.add_argument("--buyer-port", type=int, default=8399, help="the buyers' endpoint")
     args = parser.parse_args()
     if args.setup:
