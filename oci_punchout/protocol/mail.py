@@ -11,8 +11,9 @@ authserv-id that arrive from outside).
 """
 
 import re
-from email import policy
+from email import errors, policy
 
+_FOLDING = re.compile(r"\r?\n(?=[ \t])")
 _COMMENT = re.compile(r"\([^()]*\)")
 _PROPERTY = re.compile(r"([A-Za-z0-9_.\-/]+)\s*=\s*(\"[^\"]*\"|[^\s;]+)")
 # Methods that authenticate the From address when they pass for its domain.
@@ -27,11 +28,15 @@ def sender_address(from_values):
     """
     if len(from_values) != 1:
         return ""
-    header = policy.SMTP.header_factory("From", from_values[0])
-    addresses = getattr(header, "addresses", ())
-    if header.defects or len(addresses) != 1:
-        return ""
-    address = addresses[0]
+    value = _FOLDING.sub("", str(from_values[0]))  # RFC 5322 unfolding
+    try:
+        header = policy.SMTP.header_factory("From", value)
+        addresses = getattr(header, "addresses", ())
+        if header.defects or len(addresses) != 1:
+            return ""
+        address = addresses[0]
+    except (ValueError, errors.MessageError):
+        return ""  # e.g. a bare CR or LF left in the value: no address anyone may trust
     if not address.username or not address.domain or "@" in address.username:
         return ""
     return address.addr_spec.lower()

@@ -11,17 +11,20 @@ Used by ``test_fuzz.py`` (a small seeded run in ``make test``) and by ``scripts/
 """
 
 import base64
+import resource
 import time
 import urllib.parse
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from lxml import etree
-from protocol import cxml, oci, orders
+from protocol import cxml, mail, oci, orders, pdf
 from protocol.errors import PunchoutProtocolError
-from testdata import CXML_SAMPLES, TESTDATA
+from testdata import CXML_SAMPLES, TESTDATA, make_pdf
 
 # Seconds one input may take (the largest seed is a few kilobytes; the size limits of the
 # parsers keep every input small).
@@ -298,6 +301,67 @@ class Target:
     name: str
     call: Callable
     inputs: Callable  # () -> a hypothesis strategy
+    time_bound: float = TIME_BOUND
+    # Share of the inputs of a seeded run (make test) for the slow targets.
+    test_share: float = 1.0
+
+
+def pdf_seeds():
+    """Small PDFs as the reader meets them: text, compressed text, several pages, an
+    embedded XML order."""
+    text = b"BT /F1 12 Tf 72 720 Td (Purchase order PO-4711 for S00042) Tj ET"
+    order = b'<?xml version="1.0"?><Order><ID>PO-4711</ID></Order>'
+    return [
+        make_pdf([(b"", text)]),
+        make_pdf([(b"/Filter /FlateDecode", zlib.compress(text))]),
+        make_pdf([(b"", text)], pages=3),
+        make_pdf([(b"", text)], embedded=(b"order.xml", order)),
+    ]
+
+
+def read_pdf_in_process(data):
+    """What the PDF reader's child process does with a PDF (``pdf.read_pdf`` runs it in a
+    child with CPU, memory and time limits; here the parsing itself is fuzzed, under the same
+    memory limit: without it one mutated PDF made PyPDF2 take 24 GB)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    in_use = int(Path("/proc/self/statm").read_text().split()[0]) * resource.getpagesize()
+    limit = in_use + pdf.CHILD_MEMORY_BYTES
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        answer = pdf._read(data, pdf.MAX_PDF_PAGES)
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    if not isinstance(answer, dict) or not {"text", "error", "too_large"} & set(answer):
+        raise TypeError(f"unexpected answer {answer!r:.200}")
+    return answer
+
+
+FROM_VALUES = [
+    "sap-orders@buyer.example",
+    '"purchasing@buyer.example" <x@attacker.example>',
+    "=?utf-8?q?purchasing=40buyer.example?= <x@attacker.example>",
+    "purchasing@buyer.example <x@attacker.example>",
+    "Buyer <a@buyer.example>, b@buyer.example",
+    "<>",
+    "(comment) a@b.example (another)",
+]
+AUTH_RESULTS = [
+    "mx.supplier.example 1; spf=pass smtp.mailfrom=bounce@buyer.example",
+    "mx.supplier.example; dkim=pass header.d=buyer.example header.s=sel; dmarc=pass "
+    "header.from=buyer.example",
+    "mx.supplier.example; dmarc=fail (p=reject) header.from=buyer.example",
+    "other.example; dkim=pass header.d=buyer.example",
+    "mx.supplier.example; ((nested (comment)) dkim=pass header.i=@buyer.example",
+]
+
+
+def _header_text(values):
+    return st.one_of(
+        st.sampled_from(values).flatmap(_mutated_text),
+        st.text(max_size=200),
+    )
 
 
 def _encoded_form_value():
@@ -390,6 +454,28 @@ TARGETS = {
         Target("cxml.payload_id_of", cxml.payload_id_of, lambda: mutated_bytes(cxml_seeds())),
         Target("orders.read_order", orders.read_order, lambda: mutated_bytes(order_seeds())),
         Target(
+            "mail.sender_address",
+            mail.sender_address,
+            lambda: st.lists(_header_text(FROM_VALUES), min_size=1, max_size=2),
+        ),
+        Target(
+            "mail.sender_verified",
+            lambda args: mail.sender_verified(*args),
+            lambda: st.tuples(
+                st.lists(_header_text(AUTH_RESULTS), max_size=3),
+                st.sampled_from(["sap-orders@buyer.example", "", "x@"]) | st.text(max_size=30),
+                st.sampled_from(["mx.supplier.example", ""]),
+            ),
+        ),
+        Target(
+            "pdf.read (child process reader)",
+            read_pdf_in_process,
+            lambda: mutated_bytes(pdf_seeds()),
+            # read_pdf gives the child 15 CPU seconds and 30 s in all.
+            time_bound=pdf.CHILD_CPU_SECONDS,
+            test_share=0.2,
+        ),
+        Target(
             "orders.find_pdf_references",
             orders.find_pdf_references,
             lambda: st.one_of(
@@ -441,6 +527,8 @@ def check(target, value):
     except Exception as exc:
         raise Finding(f"{target.name}: {type(exc).__name__}: {exc}") from exc
     elapsed = time.perf_counter() - start
-    if elapsed > TIME_BOUND:
-        raise Finding(f"{target.name}: one input took {elapsed:.2f} s (bound {TIME_BOUND} s)")
+    if elapsed > target.time_bound:
+        raise Finding(
+            f"{target.name}: one input took {elapsed:.2f} s (bound {target.time_bound} s)"
+        )
     return elapsed

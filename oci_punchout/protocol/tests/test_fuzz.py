@@ -15,7 +15,7 @@ EXAMPLES = int(os.environ.get("PUNCHOUT_FUZZ_EXAMPLES", "150"))
 def test_parser_answers_every_input_with_a_result_or_a_protocol_error(name):
     target = TARGETS[name]
 
-    @fuzz_settings(EXAMPLES, derandomize=True)
+    @fuzz_settings(max(int(EXAMPLES * target.test_share), 1), derandomize=True)
     @given(target.inputs())
     def run(value):
         check(target, value)

@@ -21,6 +21,11 @@ OURS = "mx.supplier.example"
         ('"a@buyer.example"@attacker.example', ""),
         ("<>", ""),
         ("no address", ""),
+        # Folded as it arrived: unfolded first; a bare CR or LF is no address (fuzzing found
+        # the parser raising on it).
+        ("SAP Orders\r\n <sap-orders@buyer.example>", "sap-orders@buyer.example"),
+        ("\r", ""),
+        ("a@buyer.example\rBcc: x@attacker.example", ""),
     ],
 )
 def test_sender_address(value, address):
