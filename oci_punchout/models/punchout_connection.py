@@ -8,7 +8,7 @@ import requests
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
-from odoo.tools import email_normalize
+from odoo.tools import email_normalize, escape_psql
 
 from ..protocol import oci
 
@@ -325,9 +325,11 @@ class PunchoutConnection(models.Model):
             return self.user_id
         commercial = self.partner_id.commercial_partner_id
         Users = self.env["res.users"].sudo().with_context(active_test=True)
+        # =ilike with % and _ escaped: an exact, case-insensitive match of the normalized address.
+        login_domain = [("login", "=ilike", escape_psql(email))]
         user = Users.search(
             [
-                ("login", "=ilike", email),
+                *login_domain,
                 ("share", "=", True),
                 ("partner_id.commercial_partner_id", "=", commercial.id),
             ],
@@ -337,7 +339,7 @@ class PunchoutConnection(models.Model):
             return user
         if self.end_user_policy != "create":
             return self.user_id
-        if Users.with_context(active_test=False).search_count([("login", "=ilike", email)]):
+        if Users.with_context(active_test=False).search_count(login_domain):
             # The address belongs to someone outside this buyer: never take over that account.
             _logger.warning(
                 "Punchout %s: end user %s exists outside the buyer company; "
