@@ -317,6 +317,16 @@ class PunchoutConnection(models.Model):
             ]
         )
 
+    def _filter_orderable(self, products):
+        """The products this buyer may put in a cart, as the shop's add to cart allows them:
+        active, saleable, in the assortment and published on the connection's website."""
+        self.ensure_one()
+        products = products.sudo()
+        templates = products.product_tmpl_id.filtered_domain(self._get_shop_product_domain())
+        return products.filtered(
+            lambda product: product.active and product.product_tmpl_id in templates
+        )
+
     def _get_end_user(self, email, name=None):
         """The portal user a punch-in logs in as: a named end user if the policy allows."""
         self.ensure_one()

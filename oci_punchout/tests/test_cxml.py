@@ -1,3 +1,4 @@
+import dataclasses
 import re
 import threading
 from datetime import datetime, timezone
@@ -293,6 +294,34 @@ class TestCxmlEndpoint(CxmlCase):
         document = self.transfer_cart(inspect_session)
         message = cxml.parse_punchout_order_message(document)
         self.assertEqual(message.operation_allowed, "inspect")
+
+    def test_edit_leaves_out_what_the_shop_would_refuse(self):
+        _session, document = self.shop_and_transfer()
+        paper, pen = cxml.parse_punchout_order_message(document).items
+        items = [
+            paper,
+            pen,
+            dataclasses.replace(pen, supplier_part_id="DRILL-18V", supplier_part_auxiliary_id=""),
+            dataclasses.replace(
+                pen, supplier_part_id=str(self.product_drill.id), supplier_part_auxiliary_id=""
+            ),
+            dataclasses.replace(pen, quantity=Decimal(0), supplier_part_auxiliary_id=""),
+        ]
+        self.product_paper.active = False  # archived since the first punchout
+        self.opener.cookies.clear()
+        edit_session, _url = self.punch_in_cxml(operation="edit", items=items)
+        lines = edit_session.order_id.order_line
+        self.assertEqual(
+            [(line.product_id, line.product_uom_qty) for line in lines], [(self.product_pen, 12.0)]
+        )
+        notes = edit_session.order_id.message_ids.mapped("body")
+        self.assertEqual(sum("cannot be ordered" in str(note) for note in notes), 4)
+
+        self.product_paper.active = True
+        self.product_paper.is_published = False
+        self.opener.cookies.clear()
+        edit_session, _url = self.punch_in_cxml(operation="edit", items=[paper])
+        self.assertFalse(edit_session.order_id.order_line)
 
     @mute_logger("odoo.addons.oci_punchout.controllers.cxml")
     def test_bad_input_gets_a_clear_status(self):
