@@ -262,6 +262,37 @@ class TestOciCart(PunchoutHttpCase):
         self.assertEqual(transferred.state, "expired")
         self.assertEqual(transferred.order_id.state, "cancel")
 
+    def test_punch_in_login_ends_with_the_punchout_session(self):
+        session = self._shop()
+        self.assertEqual(self.url_open("/my/home", allow_redirects=False).status_code, 200)
+        session._expire()  # the cron, while the buyer's browser still holds the login
+        response = self.url_open("/my/home", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("/web/login", response.headers["Location"])
+        self.assertEqual(self.url_open("/my/orders", allow_redirects=False).status_code, 303)
+
+    def test_no_portal_signature_or_payment_for_punchout_quotations(self):
+        session = self._shop()
+        self._transfer(session)
+        order = session.order_id
+        order.write({"require_signature": True, "require_payment": True})
+        self.assertEqual(order.state, "sent")
+        self.assertFalse(order._has_to_be_signed())
+        self.assertFalse(order._has_to_be_paid())
+        token = order._portal_ensure_token()
+        result = self.make_jsonrpc_request(
+            f"/my/orders/{order.id}/accept",
+            {"access_token": token, "name": "Jane Doe", "signature": "aGVsbG8="},
+        )
+        self.assertIn("requiring customer signature", result.get("error", ""))
+        with mute_logger("odoo.http"), self.assertRaises(JsonRpcException) as raised:
+            self.make_jsonrpc_request(
+                f"/my/orders/{order.id}/transaction", {"access_token": token}
+            )
+        self.assertEqual(str(raised.exception), "odoo.exceptions.ValidationError")
+        self.assertFalse(order.transaction_ids)
+        self.assertEqual(order.state, "sent")
+
     def test_a_normal_login_never_reopens_a_punchout_cart(self):
         session = self._shop()
         self.buyer_user.password = "portal-password-42"
