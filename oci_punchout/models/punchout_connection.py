@@ -317,12 +317,14 @@ class PunchoutConnection(models.Model):
             ]
         )
 
-    def _filter_orderable(self, products):
-        """The products this buyer may put in a cart, as the shop's add to cart allows them:
-        active, saleable, in the assortment and published on the connection's website."""
+    def _filter_orderable(self, products, in_shop=True):
+        """The products this buyer may order: active, saleable and in the assortment, and with
+        ``in_shop`` also published on the connection's website (what the shop's add to cart
+        allows). A purchase order may name unpublished products (a catalogue upload)."""
         self.ensure_one()
         products = products.sudo()
-        templates = products.product_tmpl_id.filtered_domain(self._get_shop_product_domain())
+        domain = self._get_shop_product_domain() if in_shop else self._get_product_domain()
+        templates = products.product_tmpl_id.filtered_domain(domain)
         return products.filtered(
             lambda product: product.active and product.product_tmpl_id in templates
         )

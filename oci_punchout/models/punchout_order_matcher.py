@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.tools import float_compare, float_is_zero
 from odoo.tools.pdf import OdooPdfFileReader
 
@@ -86,11 +86,15 @@ class PunchoutOrderMatcher(models.AbstractModel):
                 if review
                 else self.env._("No punchout quotation matches this purchase order: a new order.")
             )
-        notes += self._apply_lines(connection, order, purchase_order, new=True, refused=refused)
+        held = []
+        notes += self._apply_lines(
+            connection, order, purchase_order, new=True, refused=refused, held=held
+        )
         self._apply_header(connection, order, purchase_order, payload_id)
-        hold = review and (not quotation or refused)
+        hold = (review and (not quotation or refused)) or held
         if refused:
             notes += refused
+        notes += held
         if order.state in ("draft", "sent") and not hold:
             order.action_confirm()
         if order.punchout_session_id:
@@ -116,7 +120,9 @@ class PunchoutOrderMatcher(models.AbstractModel):
                 )
             ]
         else:
-            notes = self._apply_lines(connection, order, purchase_order, new=False)
+            held = []
+            notes = self._apply_lines(connection, order, purchase_order, new=False, held=held)
+            notes += held
             self._apply_header(connection, order, purchase_order, payload_id)
         self._report(order, purchase_order, notes, force_activity=bool(notes))
         return order, notes
@@ -332,12 +338,17 @@ class PunchoutOrderMatcher(models.AbstractModel):
     # lines
     # ------------------------------------------------------------------
 
-    def _apply_lines(self, connection, order, purchase_order, new, refused=None):
+    def _apply_lines(self, connection, order, purchase_order, new, refused=None, held=None):
         """Match the PO lines to the order lines; returns what a salesperson must review.
 
-        ``refused``: a list to collect deviations the policy refuses, instead of raising."""
+        ``refused``: a list to collect deviations the policy refuses, instead of raising.
+        ``held``: a list to collect lines that cannot be ordered (no positive quantity, a
+        product the shop would not sell to this buyer): the order waits for a salesperson,
+        unless the policy refuses deviations and someone can be answered (a 400 naming the
+        line)."""
         notes = []
         deviations = []
+        held = [] if held is None else held
         Line = self.env["sale.order.line"].sudo()
         matched = Line
         product_lines = order.order_line.filtered(
@@ -345,6 +356,14 @@ class PunchoutOrderMatcher(models.AbstractModel):
         )
         for item in purchase_order.items:
             line = self._match_line(order, product_lines - matched, item, new)
+            problem = self._unorderable(connection, line, item)
+            if problem:
+                if connection.order_deviation_policy == "refuse" and refused is None:
+                    raise PunchoutProtocolError(problem)
+                self._add_note_line(order, problem)
+                held.append(problem)
+                matched |= line
+                continue
             if not line:
                 line, note = self._add_line(connection, order, item)
                 if note:
@@ -418,6 +437,32 @@ class PunchoutOrderMatcher(models.AbstractModel):
             if line:
                 return line[:1]
         return self.env["sale.order.line"]
+
+    def _unorderable(self, connection, line, item):
+        """Why a PO line cannot be applied as it is (a quotation line matched or not), or ''."""
+        number = item.line_number or "?"
+        if item.quantity <= 0:
+            return self.env._(
+                "Line %(number)s: the quantity %(quantity)s is not a positive quantity.",
+                number=number,
+                quantity=item.quantity,
+            )
+        if line:
+            return ""
+        product = connection._cxml_find_product(item.supplier_part_id)
+        if product and not connection._filter_orderable(product, in_shop=False):
+            return self.env._(
+                "Line %(number)s: item %(part)s cannot be ordered (archived, not for sale or "
+                "outside the buyer's assortment).",
+                number=number,
+                part=item.supplier_part_id,
+            )
+        return ""
+
+    def _add_note_line(self, order, text):
+        order.sudo().write(
+            {"order_line": [Command.create({"display_type": "line_note", "name": text})]}
+        )
 
     def _add_line(self, connection, order, item):
         """A PO line that refers to no quotation line: added by SupplierPartID, flagged."""

@@ -568,6 +568,50 @@ class TestCxmlOrders(CxmlCase):
         message = self.env["punchout.message"].search([("kind", "=", "cxml_order")])
         self.assertEqual(message.state, "error")
 
+    def _order_with_unorderable_lines(self, policy):
+        self.cxml_connection.order_deviation_policy = policy
+        session, document = self.shop_and_transfer()
+        cart = cxml.parse_punchout_order_message(document)
+        paper, pen = cart.items
+        cart.items = [
+            dataclasses.replace(paper, quantity=Decimal(0)),
+            pen,
+            # Not from the quotation: a product outside this buyer's assortment, by id.
+            dataclasses.replace(
+                pen,
+                line_number=3,
+                supplier_part_id=str(self.product_drill.id),
+                supplier_part_auxiliary_id="",
+            ),
+        ]
+        bill_to = cxml.Address(name="Buyer", street=["Hauptstrasse 5"], city="Berlin")
+        order = cxml.order_request_from_cart(cart, f"PO-BAD-{policy}", bill_to)
+        body = cxml.build_order_request(buyer_header(), order, deployment_mode="test")
+        return session, self._post_order(body)
+
+    def test_unorderable_lines_hold_the_order_for_review(self):
+        session, ((code, text), _answer) = self._order_with_unorderable_lines("flag")
+        self.assertEqual(code, 200, text)
+        order = session.order_id
+        order.invalidate_recordset()
+        self.assertEqual(order.state, "sent")  # not confirmed
+        self.assertNotIn(self.product_drill, order.order_line.product_id)
+        paper_line = order.order_line.filtered(lambda line: line.product_id == self.product_paper)
+        self.assertEqual(paper_line.product_uom_qty, 3.0)  # ours kept, never 0
+        notes = order.order_line.filtered("display_type").mapped("name")
+        self.assertTrue(any("Line 1:" in note for note in notes), notes)
+        self.assertTrue(any("Line 3:" in note for note in notes), notes)
+        self.assertEqual(len(order.activity_ids), 1)
+
+    def test_unorderable_lines_refused_by_policy(self):
+        session, ((code, text), _answer) = self._order_with_unorderable_lines("refuse")
+        self.assertEqual(code, 400)
+        self.assertIn("Line 1", text)
+        session.order_id.invalidate_recordset()
+        self.assertEqual(session.order_id.state, "sent")
+        self.assertFalse(session.order_id.punchout_po_number)
+        self.assertEqual(len(session.order_id.order_line), 2)
+
     def test_order_naming_only_the_quotation_matches_lines_by_product(self):
         session, document = self.shop_and_transfer()
         cart = cxml.parse_punchout_order_message(document)
@@ -600,14 +644,24 @@ class TestCxmlOrders(CxmlCase):
             message.action_retry()
 
     def test_unmatched_lines_are_added_and_flagged(self):
+        # In the assortment, not in the quotation, not published: a catalogue item.
+        stapler = self.env["product.product"].create(
+            {
+                "name": "Stapler",
+                "default_code": "STAPLER-1",
+                "list_price": 135.0,
+                "sale_ok": True,
+                "public_categ_ids": [Command.set(self.public_categ_office.ids)],
+            }
+        )
         session, document = self.shop_and_transfer()
         cart = cxml.parse_punchout_order_message(document)
         cart.items.append(
             cxml.Item(
                 quantity=Decimal(5),
-                supplier_part_id="DRILL-18V",
+                supplier_part_id="STAPLER-1",
                 unit_price=cxml.Money(Decimal("135.00"), self.currency.name),
-                description="Drill",
+                description="Stapler",
                 unit_of_measure="C62",
                 classifications=[("UNSPSC", "27112700")],
             )
@@ -632,10 +686,10 @@ class TestCxmlOrders(CxmlCase):
         self.assertEqual(code, 200)
         sale = session.order_id
         self.assertEqual(sale.state, "sale")
-        self.assertIn(self.product_drill, sale.order_line.product_id)
+        self.assertIn(stapler, sale.order_line.product_id)
         self.assertTrue(sale.order_line.filtered(lambda line: "NO-SUCH-PART" in (line.name or "")))
         self.assertEqual(len(sale.activity_ids), 1)
-        self.assertIn("DRILL", sale.activity_ids.note)
+        self.assertIn("Stapler", sale.activity_ids.note)
         self.assertIn("NO-SUCH-PART", sale.activity_ids.note)
 
     def test_shared_sample_order_without_punchout_history(self):
@@ -643,7 +697,12 @@ class TestCxmlOrders(CxmlCase):
         self.cxml_connection.cxml_shared_secret = "coyote"
         for code in ("1233244", "1233245"):
             self.env["product.product"].create(
-                {"name": f"Catalogue item {code}", "default_code": code, "list_price": 10.0}
+                {
+                    "name": f"Catalogue item {code}",
+                    "default_code": code,
+                    "list_price": 10.0,
+                    "public_categ_ids": [Command.set(self.public_categ_office.ids)],
+                }
             )
         sample = (CXML_SAMPLES / "cxml-php_OrderRequest.xml").read_bytes()
         (code, text), _answer = self._post_order(sample)
