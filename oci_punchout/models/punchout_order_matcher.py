@@ -354,9 +354,17 @@ class PunchoutOrderMatcher(models.AbstractModel):
         product_lines = order.order_line.filtered(
             lambda line: not line.display_type and line.product_id
         )
+        # Products of every SupplierPartID at once, and which of them this buyer may order.
+        products = connection._cxml_find_products(
+            [item.supplier_part_id for item in purchase_order.items]
+        )
+        orderable = connection._filter_orderable(
+            self.env["product.product"].union(*products.values()), in_shop=False
+        )
         for item in purchase_order.items:
             line = self._match_line(order, product_lines - matched, item, new)
-            problem = self._unorderable(connection, line, item)
+            product = products.get(item.supplier_part_id) or self.env["product.product"]
+            problem = self._unorderable(line, item, product, orderable)
             if problem:
                 if connection.order_deviation_policy == "refuse" and refused is None:
                     raise PunchoutProtocolError(problem)
@@ -365,7 +373,7 @@ class PunchoutOrderMatcher(models.AbstractModel):
                 matched |= line
                 continue
             if not line:
-                line, note = self._add_line(connection, order, item)
+                line, note = self._add_line(connection, order, item, product)
                 if note:
                     notes.append(note)
                 if not line:
@@ -438,7 +446,7 @@ class PunchoutOrderMatcher(models.AbstractModel):
                 return line[:1]
         return self.env["sale.order.line"]
 
-    def _unorderable(self, connection, line, item):
+    def _unorderable(self, line, item, product, orderable):
         """Why a PO line cannot be applied as it is (a quotation line matched or not), or ''."""
         number = item.line_number or "?"
         if item.quantity <= 0:
@@ -449,8 +457,7 @@ class PunchoutOrderMatcher(models.AbstractModel):
             )
         if line:
             return ""
-        product = connection._cxml_find_product(item.supplier_part_id)
-        if product and not connection._filter_orderable(product, in_shop=False):
+        if product and product not in orderable:
             return self.env._(
                 "Line %(number)s: item %(part)s cannot be ordered (archived, not for sale or "
                 "outside the buyer's assortment).",
@@ -464,9 +471,8 @@ class PunchoutOrderMatcher(models.AbstractModel):
             {"order_line": [Command.create({"display_type": "line_note", "name": text})]}
         )
 
-    def _add_line(self, connection, order, item):
+    def _add_line(self, connection, order, item, product):
         """A PO line that refers to no quotation line: added by SupplierPartID, flagged."""
-        product = connection._cxml_find_product(item.supplier_part_id)
         description = item.description or item.short_name or item.supplier_part_id
         if not product:
             order.sudo().write(
