@@ -361,6 +361,7 @@ class PunchoutOrderMatcher(models.AbstractModel):
         orderable = connection._filter_orderable(
             self.env["product.product"].union(*products.values()), in_shop=False
         )
+        to_add = []
         for item in purchase_order.items:
             line = self._match_line(order, product_lines - matched, item, new)
             product = products.get(item.supplier_part_id) or self.env["product.product"]
@@ -373,13 +374,12 @@ class PunchoutOrderMatcher(models.AbstractModel):
                 matched |= line
                 continue
             if not line:
-                line, note = self._add_line(connection, order, item, product)
-                if note:
-                    notes.append(note)
-                if not line:
-                    continue
-            else:
-                deviations += self._deviations(connection, line, item)
+                if product:
+                    to_add.append((item, product))
+                else:
+                    notes.append(self._add_unknown_item(order, item))
+                continue
+            deviations += self._deviations(connection, line, item)
             matched |= line
             line.write(
                 {
@@ -387,6 +387,7 @@ class PunchoutOrderMatcher(models.AbstractModel):
                     "punchout_buyer_part_id": item.buyer_part_id or False,
                 }
             )
+        notes += self._add_lines(connection, order, to_add)
         if deviations:
             policy = connection.order_deviation_policy
             if policy == "refuse" and refused is not None:
@@ -471,55 +472,50 @@ class PunchoutOrderMatcher(models.AbstractModel):
             {"order_line": [Command.create({"display_type": "line_note", "name": text})]}
         )
 
-    def _add_line(self, connection, order, item, product):
-        """A PO line that refers to no quotation line: added by SupplierPartID, flagged."""
+    def _add_unknown_item(self, order, item):
+        """A PO line naming none of our products: a note line on the order, and the note."""
         description = item.description or item.short_name or item.supplier_part_id
-        if not product:
-            order.sudo().write(
-                {
-                    "order_line": [
-                        (
-                            0,
-                            0,
-                            {
-                                "display_type": "line_note",
-                                "name": self.env._(
-                                    "Unknown item %(part)s: %(description)s, quantity "
-                                    "%(quantity)s at %(price)s",
-                                    part=item.supplier_part_id,
-                                    description=description,
-                                    quantity=item.quantity,
-                                    price=item.unit_price.amount if item.unit_price else "?",
-                                ),
-                            },
-                        )
-                    ]
-                }
-            )
-            return self.env["sale.order.line"], self.env._(
-                "Line %(number)s: item %(part)s is not one of our products.",
-                number=item.line_number or "?",
+        self._add_note_line(
+            order,
+            self.env._(
+                "Unknown item %(part)s: %(description)s, quantity %(quantity)s at %(price)s",
                 part=item.supplier_part_id,
-            )
-        line = (
-            self.env["sale.order.line"]
-            .sudo()
-            .create(
-                {
-                    "order_id": order.id,
-                    "product_id": product.id,
-                    "product_uom_qty": float(item.quantity),
-                }
-            )
+                description=description,
+                quantity=item.quantity,
+                price=item.unit_price.amount if item.unit_price else "?",
+            ),
         )
-        note = self.env._(
-            "Line %(number)s (%(product)s) is not from our quotation: added, please check it.",
+        return self.env._(
+            "Line %(number)s: item %(part)s is not one of our products.",
             number=item.line_number or "?",
-            product=product.display_name,
+            part=item.supplier_part_id,
         )
-        if item.unit_price and connection.order_deviation_policy == "accept":
-            line.write({"price_unit": float(item.unit_price.amount), "discount": 0.0})
-        return line, note
+
+    def _add_lines(self, connection, order, to_add):
+        """PO lines that refer to no quotation line, [(item, product)]: added in one batch,
+        flagged. Returns the notes."""
+        accept = connection.order_deviation_policy == "accept"
+        vals_list = []
+        for item, product in to_add:
+            vals = {
+                "order_id": order.id,
+                "product_id": product.id,
+                "product_uom_qty": float(item.quantity),
+                "punchout_po_line_number": item.line_number or 0,
+                "punchout_buyer_part_id": item.buyer_part_id or False,
+            }
+            if item.unit_price and accept:
+                vals.update(price_unit=float(item.unit_price.amount), discount=0.0)
+            vals_list.append(vals)
+        self.env["sale.order.line"].sudo().create(vals_list)
+        return [
+            self.env._(
+                "Line %(number)s (%(product)s) is not from our quotation: added, please check it.",
+                number=item.line_number or "?",
+                product=product.display_name,
+            )
+            for item, product in to_add
+        ]
 
     def _deviations(self, connection, line, item):
         """[(line, values to accept the buyer's, text)] where the PO differs from our line."""

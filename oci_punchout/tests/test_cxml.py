@@ -692,6 +692,32 @@ class TestCxmlOrders(CxmlCase):
         self.assertIn("Stapler", sale.activity_ids.note)
         self.assertIn("NO-SUCH-PART", sale.activity_ids.note)
 
+    def test_added_lines_take_the_buyers_price_under_the_accept_policy(self):
+        self.cxml_connection.order_deviation_policy = "accept"
+        _session, document = self.shop_and_transfer()
+        cart = cxml.parse_punchout_order_message(document)
+        cart.items = [
+            dataclasses.replace(
+                cart.items[1],
+                line_number=7,
+                supplier_part_id="PEN-BLUE",
+                supplier_part_auxiliary_id="",
+                quantity=Decimal(2),
+                unit_price=cxml.Money(Decimal("16.00"), self.currency.name),
+            )
+        ]
+        bill_to = cxml.Address(name="Buyer", street=["Hauptstrasse 5"], city="Berlin")
+        order = cxml.order_request_from_cart(cart, "PO-ADD-ACCEPT", bill_to)
+        (code, text), _answer = self._post_order(
+            cxml.build_order_request(buyer_header(), order, deployment_mode="test")
+        )
+        self.assertEqual(code, 200, text)
+        sale = self.env["sale.order"].search([("punchout_po_number", "=", "PO-ADD-ACCEPT")])
+        line = sale.order_line.filtered(lambda line: line.punchout_po_line_number == 7)
+        self.assertRecordValues(
+            line, [{"product_id": self.product_pen.id, "product_uom_qty": 2.0, "price_unit": 16.0}]
+        )
+
     def test_shared_sample_order_without_punchout_history(self):
         """An OrderRequest from a catalogue upload (no cart of ours) still becomes an order."""
         self.cxml_connection.cxml_shared_secret = "coyote"
