@@ -1,5 +1,6 @@
 from . import cart
 from . import cxml
 from . import oci
+from . import portal
 from . import simulator
 from . import website_sale

@@ -1,5 +1,6 @@
 import logging
-from urllib.parse import urlencode
+import re
+from urllib.parse import unquote_plus, urlencode
 
 from odoo import http
 from odoo.exceptions import AccessDenied
@@ -32,6 +33,41 @@ OCI_PUBLIC_PARAMS = {
     "SEARCHSTRING",
     "VENDOR",
 }
+
+_OCI_QUERY = re.compile(r"(/punchout/oci(?:/[^?\s\"]*)?\?)([^\s\"]*)")
+
+
+def _redact_oci_query(match):
+    pairs = []
+    for pair in match.group(2).split("&"):
+        name, sep, _value = pair.partition("=")
+        if sep and unquote_plus(name).upper() not in OCI_PUBLIC_PARAMS:
+            pair = f"{name}=********"
+        pairs.append(pair)
+    return match.group(1) + "&".join(pairs)
+
+
+class OciAccessLogFilter(logging.Filter):
+    """Hide the password of OCI logins by GET (and any other unknown parameter, since the
+    password parameter's name is per connection) in the server's access log lines."""
+
+    def filter(self, record):
+        if isinstance(record.args, tuple) and any(
+            isinstance(arg, str) and "/punchout/oci" in arg for arg in record.args
+        ):
+            record.args = tuple(
+                _OCI_QUERY.sub(_redact_oci_query, arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        if isinstance(record.msg, str) and "/punchout/oci" in record.msg:
+            record.msg = _OCI_QUERY.sub(_redact_oci_query, record.msg)
+        return True
+
+
+# werkzeug writes the access log ("GET /path?query HTTP/1.1" 200 -) on its own logger.
+_werkzeug_logger = logging.getLogger("werkzeug")
+if not any(isinstance(f, OciAccessLogFilter) for f in _werkzeug_logger.filters):
+    _werkzeug_logger.addFilter(OciAccessLogFilter())
 
 
 # Whether this process already logged that it sees proxy headers without --proxy-mode.

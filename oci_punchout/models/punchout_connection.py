@@ -10,7 +10,7 @@ import requests
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
-from odoo.tools import config, email_normalize
+from odoo.tools import config, email_normalize, escape_psql
 
 from ..protocol import oci
 
@@ -369,6 +369,18 @@ class PunchoutConnection(models.Model):
             ]
         )
 
+    def _filter_orderable(self, products, in_shop=True):
+        """The products this buyer may order: active, saleable and in the assortment, and with
+        ``in_shop`` also published on the connection's website (what the shop's add to cart
+        allows). A purchase order may name unpublished products (a catalogue upload)."""
+        self.ensure_one()
+        products = products.sudo()
+        domain = self._get_shop_product_domain() if in_shop else self._get_product_domain()
+        templates = products.product_tmpl_id.filtered_domain(domain)
+        return products.filtered(
+            lambda product: product.active and product.product_tmpl_id in templates
+        )
+
     def _get_end_user(self, email, name=None):
         """The portal user a punch-in logs in as: a named end user if the policy allows."""
         self.ensure_one()
@@ -377,9 +389,11 @@ class PunchoutConnection(models.Model):
             return self.user_id
         commercial = self.partner_id.commercial_partner_id
         Users = self.env["res.users"].sudo().with_context(active_test=True)
+        # =ilike with % and _ escaped: an exact, case-insensitive match of the normalized address.
+        login_domain = [("login", "=ilike", escape_psql(email))]
         user = Users.search(
             [
-                ("login", "=ilike", email),
+                *login_domain,
                 ("share", "=", True),
                 ("partner_id.commercial_partner_id", "=", commercial.id),
             ],
@@ -389,7 +403,7 @@ class PunchoutConnection(models.Model):
             return user
         if self.end_user_policy != "create":
             return self.user_id
-        if Users.with_context(active_test=False).search_count([("login", "=ilike", email)]):
+        if Users.with_context(active_test=False).search_count(login_domain):
             # The address belongs to someone outside this buyer: never take over that account.
             _logger.warning(
                 "Punchout %s: end user %s exists outside the buyer company; "

@@ -376,15 +376,24 @@ class PunchoutConnection(models.Model):
     def _cxml_find_product(self, supplier_part_id):
         """The product a SupplierPartID names: our internal reference, else our product id."""
         self.ensure_one()
+        found = self._cxml_find_products([supplier_part_id])
+        return found.get(supplier_part_id) or self.env["product.product"]
+
+    def _cxml_find_products(self, supplier_part_ids):
+        """{SupplierPartID: product} for those that name one (our internal reference, else our
+        product id), in two queries whatever their number."""
+        self.ensure_one()
         Product = self.env["product.product"].sudo()
-        if not supplier_part_id:
-            return Product
-        product = Product.search(
-            [("default_code", "=", supplier_part_id), ("sale_ok", "=", True)], limit=1
-        )
-        if not product and supplier_part_id.isdigit():
-            product = Product.browse(int(supplier_part_id)).exists()
-        return product
+        codes = {part for part in supplier_part_ids if part}
+        found = {}
+        for product in Product.search(
+            [("default_code", "in", list(codes)), ("sale_ok", "=", True)]
+        ):
+            found.setdefault(product.default_code, product)
+        ids = {int(part) for part in codes - found.keys() if part.isdigit() and len(part) < 10}
+        for product in Product.browse(ids).exists():
+            found[str(product.id)] = product
+        return found
 
     @api.model
     def _cxml_handle_request(self, body, message, attachments=()):

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.tools import float_compare, float_is_zero
 
 from ..protocol import cxml, orders, pdf
@@ -84,11 +84,15 @@ class PunchoutOrderMatcher(models.AbstractModel):
                 if review
                 else self.env._("No punchout quotation matches this purchase order: a new order.")
             )
-        notes += self._apply_lines(connection, order, purchase_order, new=True, refused=refused)
+        held = []
+        notes += self._apply_lines(
+            connection, order, purchase_order, new=True, refused=refused, held=held
+        )
         self._apply_header(connection, order, purchase_order, payload_id)
-        hold = review and (not quotation or refused)
+        hold = (review and (not quotation or refused)) or held
         if refused:
             notes += refused
+        notes += held
         if order.state in ("draft", "sent") and not hold:
             order.action_confirm()
         if order.punchout_session_id:
@@ -114,7 +118,9 @@ class PunchoutOrderMatcher(models.AbstractModel):
                 )
             ]
         else:
-            notes = self._apply_lines(connection, order, purchase_order, new=False)
+            held = []
+            notes = self._apply_lines(connection, order, purchase_order, new=False, held=held)
+            notes += held
             self._apply_header(connection, order, purchase_order, payload_id)
         self._report(order, purchase_order, notes, force_activity=bool(notes))
         return order, notes
@@ -313,27 +319,48 @@ class PunchoutOrderMatcher(models.AbstractModel):
     # lines
     # ------------------------------------------------------------------
 
-    def _apply_lines(self, connection, order, purchase_order, new, refused=None):
+    def _apply_lines(self, connection, order, purchase_order, new, refused=None, held=None):
         """Match the PO lines to the order lines; returns what a salesperson must review.
 
-        ``refused``: a list to collect deviations the policy refuses, instead of raising."""
+        ``refused``: a list to collect deviations the policy refuses, instead of raising.
+        ``held``: a list to collect lines that cannot be ordered (no positive quantity, a
+        product the shop would not sell to this buyer): the order waits for a salesperson,
+        unless the policy refuses deviations and someone can be answered (a 400 naming the
+        line)."""
         notes = []
         deviations = []
+        held = [] if held is None else held
         Line = self.env["sale.order.line"].sudo()
         matched = Line
         product_lines = order.order_line.filtered(
             lambda line: not line.display_type and line.product_id
         )
+        # Products of every SupplierPartID at once, and which of them this buyer may order.
+        products = connection._cxml_find_products(
+            [item.supplier_part_id for item in purchase_order.items]
+        )
+        orderable = connection._filter_orderable(
+            self.env["product.product"].union(*products.values()), in_shop=False
+        )
+        to_add = []
         for item in purchase_order.items:
             line = self._match_line(order, product_lines - matched, item, new)
+            product = products.get(item.supplier_part_id) or self.env["product.product"]
+            problem = self._unorderable(line, item, product, orderable)
+            if problem:
+                if connection.order_deviation_policy == "refuse" and refused is None:
+                    raise PunchoutProtocolError(problem)
+                self._add_note_line(order, problem)
+                held.append(problem)
+                matched |= line
+                continue
             if not line:
-                line, note = self._add_line(connection, order, item)
-                if note:
-                    notes.append(note)
-                if not line:
-                    continue
-            else:
-                deviations += self._deviations(connection, line, item)
+                if product:
+                    to_add.append((item, product))
+                else:
+                    notes.append(self._add_unknown_item(order, item))
+                continue
+            deviations += self._deviations(connection, line, item)
             matched |= line
             line.write(
                 {
@@ -341,6 +368,7 @@ class PunchoutOrderMatcher(models.AbstractModel):
                     "punchout_buyer_part_id": item.buyer_part_id or False,
                 }
             )
+        notes += self._add_lines(connection, order, to_add)
         if deviations:
             policy = connection.order_deviation_policy
             if policy == "refuse" and refused is not None:
@@ -400,56 +428,75 @@ class PunchoutOrderMatcher(models.AbstractModel):
                 return line[:1]
         return self.env["sale.order.line"]
 
-    def _add_line(self, connection, order, item):
-        """A PO line that refers to no quotation line: added by SupplierPartID, flagged."""
-        product = connection._cxml_find_product(item.supplier_part_id)
-        description = item.description or item.short_name or item.supplier_part_id
-        if not product:
-            order.sudo().write(
-                {
-                    "order_line": [
-                        (
-                            0,
-                            0,
-                            {
-                                "display_type": "line_note",
-                                "name": self.env._(
-                                    "Unknown item %(part)s: %(description)s, quantity "
-                                    "%(quantity)s at %(price)s",
-                                    part=item.supplier_part_id,
-                                    description=description,
-                                    quantity=item.quantity,
-                                    price=item.unit_price.amount if item.unit_price else "?",
-                                ),
-                            },
-                        )
-                    ]
-                }
+    def _unorderable(self, line, item, product, orderable):
+        """Why a PO line cannot be applied as it is (a quotation line matched or not), or ''."""
+        number = item.line_number or "?"
+        if item.quantity <= 0:
+            return self.env._(
+                "Line %(number)s: the quantity %(quantity)s is not a positive quantity.",
+                number=number,
+                quantity=item.quantity,
             )
-            return self.env["sale.order.line"], self.env._(
-                "Line %(number)s: item %(part)s is not one of our products.",
-                number=item.line_number or "?",
+        if line:
+            return ""
+        if product and product not in orderable:
+            return self.env._(
+                "Line %(number)s: item %(part)s cannot be ordered (archived, not for sale or "
+                "outside the buyer's assortment).",
+                number=number,
                 part=item.supplier_part_id,
             )
-        line = (
-            self.env["sale.order.line"]
-            .sudo()
-            .create(
-                {
-                    "order_id": order.id,
-                    "product_id": product.id,
-                    "product_uom_qty": float(item.quantity),
-                }
-            )
+        return ""
+
+    def _add_note_line(self, order, text):
+        order.sudo().write(
+            {"order_line": [Command.create({"display_type": "line_note", "name": text})]}
         )
-        note = self.env._(
-            "Line %(number)s (%(product)s) is not from our quotation: added, please check it.",
+
+    def _add_unknown_item(self, order, item):
+        """A PO line naming none of our products: a note line on the order, and the note."""
+        description = item.description or item.short_name or item.supplier_part_id
+        self._add_note_line(
+            order,
+            self.env._(
+                "Unknown item %(part)s: %(description)s, quantity %(quantity)s at %(price)s",
+                part=item.supplier_part_id,
+                description=description,
+                quantity=item.quantity,
+                price=item.unit_price.amount if item.unit_price else "?",
+            ),
+        )
+        return self.env._(
+            "Line %(number)s: item %(part)s is not one of our products.",
             number=item.line_number or "?",
-            product=product.display_name,
+            part=item.supplier_part_id,
         )
-        if item.unit_price and connection.order_deviation_policy == "accept":
-            line.write({"price_unit": float(item.unit_price.amount), "discount": 0.0})
-        return line, note
+
+    def _add_lines(self, connection, order, to_add):
+        """PO lines that refer to no quotation line, [(item, product)]: added in one batch,
+        flagged. Returns the notes."""
+        accept = connection.order_deviation_policy == "accept"
+        vals_list = []
+        for item, product in to_add:
+            vals = {
+                "order_id": order.id,
+                "product_id": product.id,
+                "product_uom_qty": float(item.quantity),
+                "punchout_po_line_number": item.line_number or 0,
+                "punchout_buyer_part_id": item.buyer_part_id or False,
+            }
+            if item.unit_price and accept:
+                vals.update(price_unit=float(item.unit_price.amount), discount=0.0)
+            vals_list.append(vals)
+        self.env["sale.order.line"].sudo().create(vals_list)
+        return [
+            self.env._(
+                "Line %(number)s (%(product)s) is not from our quotation: added, please check it.",
+                number=item.line_number or "?",
+                product=product.display_name,
+            )
+            for item, product in to_add
+        ]
 
     def _deviations(self, connection, line, item):
         """[(line, values to accept the buyer's, text)] where the PO differs from our line."""

@@ -315,7 +315,9 @@ class PunchoutSession(models.Model):
         """edit/inspect: the cart again, from the lines the buyer's system sent back.
 
         Our SupplierPartAuxiliaryID names the original line; the SupplierPartID is the fallback.
-        Prices come from the buyer's pricelist as of today.
+        Prices come from the buyer's pricelist as of today. What the shop would not let the
+        buyer add (archived, unpublished, not saleable, outside the assortment, no positive
+        quantity) is left out, with a note on the order.
         """
         self.ensure_one()
         order = self.order_id.sudo()
@@ -335,6 +337,15 @@ class PunchoutSession(models.Model):
                 order.message_post(
                     body=self.env._(
                         "Item %(part)s of the buyer's cart is unknown and was left out.",
+                        part=item.supplier_part_id,
+                    )
+                )
+                continue
+            if not connection._filter_orderable(product) or item.quantity <= 0:
+                order.message_post(
+                    body=self.env._(
+                        "Item %(part)s of the buyer's cart cannot be ordered (any more) and was "
+                        "left out.",
                         part=item.supplier_part_id,
                     )
                 )

@@ -78,6 +78,13 @@ class SaleOrder(models.Model):
         """Apply the e-mailed purchase order(s) waiting for this order's approval."""
         return self._punchout_mail_orders_to_approve().action_approve()
 
+    def _has_to_be_signed(self):
+        """Punchout quotations are accepted by the buyer's purchase order, never in the portal."""
+        return not self.punchout_connection_id and super()._has_to_be_signed()
+
+    def _has_to_be_paid(self):
+        return not self.punchout_connection_id and super()._has_to_be_paid()
+
     def _is_cart_ready(self):
         """A punchout cart is never checked out in the shop: it goes back to the buyer."""
         if self.punchout_session_id:

@@ -8,7 +8,6 @@ auto-submitted HTML form posted to the ``HOOK_URL``. ``parse_cart_fields`` and
 connection's self-check.
 """
 
-import codecs
 import html
 import itertools
 import re
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urlsplit, urlunsplit
 
+from .charsets import python_codec, whatwg_encoding
 from .errors import InvalidReturnUrl, MalformedDocument, PayloadTooLarge, UnsupportedRequest
 
 SUPPORTED_FUNCTIONS = {"DETAIL", "VALIDATE", "SOURCING", "BACKGROUND_SEARCH"}
@@ -80,9 +80,6 @@ _LONGTEXT_RE = re.compile(r"^NEW_ITEM-LONGTEXT_(\d+):132\[\]$", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"^-?\d+(\.\d+)?$")
 _QUANTITY_IN_RE = re.compile(r"^\+?\d{1,15}([.,]\d+)?$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_ASCII_PROBE = "azAZ09 <>\"'&=;:/?#+-_.%~"
-# Python codec names that are no WHATWG encoding label
-_HTML_LABELS = {"cp874": "windows-874", "cp932": "windows-31j", "mac-roman": "macintosh"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -114,32 +111,21 @@ class OciPunchIn:
 def normalize_charset(name):
     """Return ``(python_codec_name, fallback)`` for a buyer's ``http_content_charset``.
 
-    Unknown names, and codecs that are not ASCII-compatible text encodings (utf-16, utf-7,
-    base64...), give ``('utf-8', True)``; an absent or empty name gives ``('utf-8', False)``.
+    Only WHATWG labels of encodings that keep ASCII as ASCII are accepted (see ``charsets``);
+    anything else (ISO-2022-JP, UTF-16, unknown names) gives ``('utf-8', True)``. An absent or
+    empty name gives ``('utf-8', False)``.
     """
-    name = (name or "").strip()
-    if not name:
+    if not (name or "").strip():
         return DEFAULT_CHARSET, False
-    try:
-        codec = codecs.lookup(name).name
-        if _ASCII_PROBE.encode(codec) != _ASCII_PROBE.encode("ascii"):
-            return DEFAULT_CHARSET, True
-    except (LookupError, ValueError, UnicodeError):
+    if not whatwg_encoding(name):
         return DEFAULT_CHARSET, True
-    return codec, False
+    return python_codec(name), False
 
 
 def html_charset_label(codec):
-    """The label to declare in ``<meta charset>`` for a Python codec name (iso8859-1 ->
-    iso-8859-1, cp1252 -> windows-1252, euc_jp -> euc-jp)."""
-    codec = normalize_charset(codec)[0]
-    if codec in _HTML_LABELS:
-        return _HTML_LABELS[codec]
-    if codec.startswith("iso8859-"):
-        return "iso-8859-" + codec[len("iso8859-") :]
-    if re.fullmatch(r"cp125\d", codec):
-        return "windows-" + codec[2:]
-    return codec.replace("_", "-")
+    """The WHATWG name, lower case, to declare in ``<meta charset>`` for a charset (iso8859-1 ->
+    windows-1252, euc_jp -> euc-jp); utf-8 for anything else."""
+    return (whatwg_encoding(codec) or DEFAULT_CHARSET).lower()
 
 
 def _param_pairs(params):

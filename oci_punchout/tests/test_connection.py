@@ -52,6 +52,23 @@ class TestPunchoutConnection(PunchoutCommon):
         with self.assertRaises(AuthenticationFailed):
             connection._oci_check_credentials(_punch_in())
 
+    def test_end_user_lookup_is_exact(self):
+        """% and _ in a buyer-sent address are characters, not wildcards matching other users."""
+        connection = self.connection.sudo()
+        colleague = self._create_portal_user("Colleague", "colleague@buyer.example")
+        connection.end_user_policy = "existing"
+        self.assertEqual(connection._get_end_user(" Colleague@Buyer.example "), colleague)
+        for address in ("c_lleague@buyer.example", "%@buyer.example", "colleag%@buyer.example"):
+            with self.subTest(address=address):
+                self.assertEqual(connection._get_end_user(address), self.buyer_user)
+        # A wildcard matching an outsider's login does not block creating the buyer's user.
+        outsider_company = self.env["res.partner"].create({"name": "Other", "is_company": True})
+        self._create_portal_user("Outsider", "a1b@buyer.example", parent=outsider_company)
+        connection.end_user_policy = "create"
+        created = connection._get_end_user("a_b@buyer.example")
+        self.assertEqual(created.login, "a_b@buyer.example")
+        self.assertEqual(created.partner_id.parent_id, self.buyer)
+
     def test_secrets_are_for_system_administrators_only(self):
         salesman = self.env["res.users"].create(
             {

@@ -1,3 +1,4 @@
+import dataclasses
 import re
 import threading
 from datetime import datetime, timezone
@@ -333,6 +334,34 @@ class TestCxmlEndpoint(CxmlCase):
         message = cxml.parse_punchout_order_message(document)
         self.assertEqual(message.operation_allowed, "inspect")
 
+    def test_edit_leaves_out_what_the_shop_would_refuse(self):
+        _session, document = self.shop_and_transfer()
+        paper, pen = cxml.parse_punchout_order_message(document).items
+        items = [
+            paper,
+            pen,
+            dataclasses.replace(pen, supplier_part_id="DRILL-18V", supplier_part_auxiliary_id=""),
+            dataclasses.replace(
+                pen, supplier_part_id=str(self.product_drill.id), supplier_part_auxiliary_id=""
+            ),
+            dataclasses.replace(pen, quantity=Decimal(0), supplier_part_auxiliary_id=""),
+        ]
+        self.product_paper.active = False  # archived since the first punchout
+        self.opener.cookies.clear()
+        edit_session, _url = self.punch_in_cxml(operation="edit", items=items)
+        lines = edit_session.order_id.order_line
+        self.assertEqual(
+            [(line.product_id, line.product_uom_qty) for line in lines], [(self.product_pen, 12.0)]
+        )
+        notes = edit_session.order_id.message_ids.mapped("body")
+        self.assertEqual(sum("cannot be ordered" in str(note) for note in notes), 4)
+
+        self.product_paper.active = True
+        self.product_paper.is_published = False
+        self.opener.cookies.clear()
+        edit_session, _url = self.punch_in_cxml(operation="edit", items=[paper])
+        self.assertFalse(edit_session.order_id.order_line)
+
     @mute_logger("odoo.addons.oci_punchout.controllers.cxml")
     def test_bad_input_gets_a_clear_status(self):
         setup = self.setup_request()
@@ -578,6 +607,50 @@ class TestCxmlOrders(CxmlCase):
         message = self.env["punchout.message"].search([("kind", "=", "cxml_order")])
         self.assertEqual(message.state, "error")
 
+    def _order_with_unorderable_lines(self, policy):
+        self.cxml_connection.order_deviation_policy = policy
+        session, document = self.shop_and_transfer()
+        cart = cxml.parse_punchout_order_message(document)
+        paper, pen = cart.items
+        cart.items = [
+            dataclasses.replace(paper, quantity=Decimal(0)),
+            pen,
+            # Not from the quotation: a product outside this buyer's assortment, by id.
+            dataclasses.replace(
+                pen,
+                line_number=3,
+                supplier_part_id=str(self.product_drill.id),
+                supplier_part_auxiliary_id="",
+            ),
+        ]
+        bill_to = cxml.Address(name="Buyer", street=["Hauptstrasse 5"], city="Berlin")
+        order = cxml.order_request_from_cart(cart, f"PO-BAD-{policy}", bill_to)
+        body = cxml.build_order_request(buyer_header(), order, deployment_mode="test")
+        return session, self._post_order(body)
+
+    def test_unorderable_lines_hold_the_order_for_review(self):
+        session, ((code, text), _answer) = self._order_with_unorderable_lines("flag")
+        self.assertEqual(code, 200, text)
+        order = session.order_id
+        order.invalidate_recordset()
+        self.assertEqual(order.state, "sent")  # not confirmed
+        self.assertNotIn(self.product_drill, order.order_line.product_id)
+        paper_line = order.order_line.filtered(lambda line: line.product_id == self.product_paper)
+        self.assertEqual(paper_line.product_uom_qty, 3.0)  # ours kept, never 0
+        notes = order.order_line.filtered("display_type").mapped("name")
+        self.assertTrue(any("Line 1:" in note for note in notes), notes)
+        self.assertTrue(any("Line 3:" in note for note in notes), notes)
+        self.assertEqual(len(order.activity_ids), 1)
+
+    def test_unorderable_lines_refused_by_policy(self):
+        session, ((code, text), _answer) = self._order_with_unorderable_lines("refuse")
+        self.assertEqual(code, 400)
+        self.assertIn("Line 1", text)
+        session.order_id.invalidate_recordset()
+        self.assertEqual(session.order_id.state, "sent")
+        self.assertFalse(session.order_id.punchout_po_number)
+        self.assertEqual(len(session.order_id.order_line), 2)
+
     def test_order_naming_only_the_quotation_matches_lines_by_product(self):
         session, document = self.shop_and_transfer()
         cart = cxml.parse_punchout_order_message(document)
@@ -610,14 +683,24 @@ class TestCxmlOrders(CxmlCase):
             message.action_retry()
 
     def test_unmatched_lines_are_added_and_flagged(self):
+        # In the assortment, not in the quotation, not published: a catalogue item.
+        stapler = self.env["product.product"].create(
+            {
+                "name": "Stapler",
+                "default_code": "STAPLER-1",
+                "list_price": 135.0,
+                "sale_ok": True,
+                "public_categ_ids": [Command.set(self.public_categ_office.ids)],
+            }
+        )
         session, document = self.shop_and_transfer()
         cart = cxml.parse_punchout_order_message(document)
         cart.items.append(
             cxml.Item(
                 quantity=Decimal(5),
-                supplier_part_id="DRILL-18V",
+                supplier_part_id="STAPLER-1",
                 unit_price=cxml.Money(Decimal("135.00"), self.currency.name),
-                description="Drill",
+                description="Stapler",
                 unit_of_measure="C62",
                 classifications=[("UNSPSC", "27112700")],
             )
@@ -642,18 +725,49 @@ class TestCxmlOrders(CxmlCase):
         self.assertEqual(code, 200)
         sale = session.order_id
         self.assertEqual(sale.state, "sale")
-        self.assertIn(self.product_drill, sale.order_line.product_id)
+        self.assertIn(stapler, sale.order_line.product_id)
         self.assertTrue(sale.order_line.filtered(lambda line: "NO-SUCH-PART" in (line.name or "")))
         self.assertEqual(len(sale.activity_ids), 1)
-        self.assertIn("DRILL", sale.activity_ids.note)
+        self.assertIn("Stapler", sale.activity_ids.note)
         self.assertIn("NO-SUCH-PART", sale.activity_ids.note)
+
+    def test_added_lines_take_the_buyers_price_under_the_accept_policy(self):
+        self.cxml_connection.order_deviation_policy = "accept"
+        _session, document = self.shop_and_transfer()
+        cart = cxml.parse_punchout_order_message(document)
+        cart.items = [
+            dataclasses.replace(
+                cart.items[1],
+                line_number=7,
+                supplier_part_id="PEN-BLUE",
+                supplier_part_auxiliary_id="",
+                quantity=Decimal(2),
+                unit_price=cxml.Money(Decimal("16.00"), self.currency.name),
+            )
+        ]
+        bill_to = cxml.Address(name="Buyer", street=["Hauptstrasse 5"], city="Berlin")
+        order = cxml.order_request_from_cart(cart, "PO-ADD-ACCEPT", bill_to)
+        (code, text), _answer = self._post_order(
+            cxml.build_order_request(buyer_header(), order, deployment_mode="test")
+        )
+        self.assertEqual(code, 200, text)
+        sale = self.env["sale.order"].search([("punchout_po_number", "=", "PO-ADD-ACCEPT")])
+        line = sale.order_line.filtered(lambda line: line.punchout_po_line_number == 7)
+        self.assertRecordValues(
+            line, [{"product_id": self.product_pen.id, "product_uom_qty": 2.0, "price_unit": 16.0}]
+        )
 
     def test_shared_sample_order_without_punchout_history(self):
         """An OrderRequest from a catalogue upload (no cart of ours) still becomes an order."""
         self.cxml_connection.cxml_shared_secret = "coyote"
         for code in ("1233244", "1233245"):
             self.env["product.product"].create(
-                {"name": f"Catalogue item {code}", "default_code": code, "list_price": 10.0}
+                {
+                    "name": f"Catalogue item {code}",
+                    "default_code": code,
+                    "list_price": 10.0,
+                    "public_categ_ids": [Command.set(self.public_categ_office.ids)],
+                }
             )
         sample = (CXML_SAMPLES / "cxml-php_OrderRequest.xml").read_bytes()
         (code, text), _answer = self._post_order(sample)

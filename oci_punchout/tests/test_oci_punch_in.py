@@ -1,4 +1,6 @@
 import json
+import logging
+import time
 from unittest.mock import patch
 
 from passlib.context import CryptContext
@@ -275,6 +277,28 @@ class TestOciPunchIn(PunchoutHttpCase):
             self.assertNotIn(PASSWORD, payload)
             self.assertNotIn("geheim-123", payload)
             self.assertIn("HOOK_URL", payload)
+
+    def test_get_password_never_in_access_log(self):
+        self.connection.oci_password_param = "KENNWORT"
+        lines = []
+        handler = logging.Handler(logging.INFO)
+        handler.emit = lambda record: lines.append(record.getMessage())
+        werkzeug_logger = logging.getLogger("werkzeug")
+        werkzeug_logger.addHandler(handler)
+        try:
+            response = self.punch_in(method="GET", PASSWORD=None, KENNWORT=PASSWORD)
+            self.assertEqual(response.status_code, 303)
+            # The server thread writes the access log line once the answer is sent.
+            deadline = time.monotonic() + 10
+            while not any("/punchout/oci/buyer-sap?" in line for line in lines):
+                self.assertLess(time.monotonic(), deadline, "no access log line")
+                time.sleep(0.05)
+        finally:
+            werkzeug_logger.removeHandler(handler)
+        [line] = [line for line in lines if "/punchout/oci/buyer-sap?" in line]
+        self.assertNotIn("s3cret", line)
+        self.assertIn("KENNWORT=********", line)
+        self.assertIn("USERNAME=buyer", line)
 
     def test_end_user_policies(self):
         self.connection.oci_end_user_param = "EMAIL"

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import lxml.html
 import pytest
+from protocol.charsets import REFUSED_LABELS, WHATWG_ENCODINGS
 from protocol.errors import (
     InvalidReturnUrl,
     MalformedDocument,
@@ -272,9 +273,14 @@ def test_punch_in_return_target(params, expected):
     ("given", "charset", "fallback"),
     [
         ("iso-8859-1", "iso8859-1", False),
-        ("ISO-8859-1", "iso8859-1", False),
+        (" ISO-8859-1\t", "iso8859-1", False),
         ("latin1", "iso8859-1", False),
+        ("us-ascii", "ascii", False),
+        ("cp819", "iso8859-1", False),
+        ("windows-1254", "cp1254", False),
+        ("latin5", "iso8859-9", False),
         ("windows-1252", "cp1252", False),
+        ("Shift_JIS", "cp932", False),
         ("UTF-8", "utf-8", False),
         ("iso-8859-15", "iso8859-15", False),
         ("", "utf-8", False),
@@ -283,11 +289,66 @@ def test_punch_in_return_target(params, expected):
         ("utf-7", "utf-8", True),
         ("base64", "utf-8", True),
         ("rot13", "utf-8", True),
+        ("iso-2022-jp", "utf-8", True),
+        ("csISO2022JP", "utf-8", True),
+        ("idna", "utf-8", True),
+        ("punycode", "utf-8", True),
+        ("utf-32", "utf-8", True),
+        ("replacement", "utf-8", True),
+        ("x-user-defined", "utf-8", True),
+        ("hz-gb-2312", "utf-8", True),
+        ("u8", "utf-8", True),
     ],
 )
 def test_punch_in_charset(given, charset, fallback):
     punch_in = parse_punch_in(_login(http_content_charset=given))
     assert (punch_in.charset, punch_in.charset_fallback) == (charset, fallback)
+
+
+WHATWG_LABELS = [
+    (label, name) for name, (_codec, labels) in WHATWG_ENCODINGS.items() for label in labels
+]
+
+
+@pytest.mark.parametrize(("label", "name"), WHATWG_LABELS)
+def test_whatwg_label_accepted_and_declared_by_its_name(label, name):
+    punch_in = parse_punch_in(_login(http_content_charset=label.upper()))
+    assert punch_in.charset_fallback is False
+    # ISO-8859-8-I is ISO-8859-8 with logical order: same bytes, the page declares ISO-8859-8.
+    assert html_charset_label(punch_in.charset) == name.lower().removesuffix("-i")
+    # The stored codec name maps back to the same encoding (a session keeps the codec name).
+    assert normalize_charset(punch_in.charset) == (punch_in.charset, False)
+
+
+@pytest.mark.parametrize("name", sorted(WHATWG_ENCODINGS))
+def test_whatwg_encoding_keeps_ascii_as_ascii(name):
+    codec = normalize_charset(name)[0]
+    ascii_text = "".join(map(chr, range(128)))
+    assert ascii_text.encode(codec) == ascii_text.encode("ascii")
+    assert bytes(range(128)).decode(codec) == ascii_text
+    # No multi-byte sequence of a non-ASCII character holds a byte that ends an attribute value
+    # or starts markup.
+    for char in "äéñøßΩЖא中日한€":
+        try:
+            encoded = char.encode(codec)
+        except UnicodeEncodeError:
+            continue
+        assert not set(encoded) & set(b"\"'<>&\x1b"), (name, char, encoded)
+
+
+@pytest.mark.parametrize("label", REFUSED_LABELS)
+def test_refused_whatwg_labels_fall_back_to_utf8(label):
+    punch_in = parse_punch_in(_login(http_content_charset=label))
+    assert (punch_in.charset, punch_in.charset_fallback) == ("utf-8", True)
+
+
+def test_stateful_charset_cannot_break_out_of_an_attribute():
+    # In ISO-2022-JP '"' is part of a two-byte JIS code; a browser that does not know the label
+    # reads it as a quote. Such a charset gives a UTF-8 page with the quote escaped.
+    page = render_return_page(HOOK, [("NEW_ITEM-DESCRIPTION[1]", '日" onfocus="x')], "iso-2022-jp")
+    assert b'<meta charset="utf-8">' in page
+    assert b"\x1b" not in page
+    assert "日&quot; onfocus=&quot;x".encode() in page
 
 
 def test_punch_in_charset_absent():
@@ -298,13 +359,16 @@ def test_punch_in_charset_absent():
 @pytest.mark.parametrize(
     ("codec", "label"),
     [
-        ("iso8859-1", "iso-8859-1"),
+        ("iso8859-1", "windows-1252"),
         ("cp1252", "windows-1252"),
         ("utf-8", "utf-8"),
         ("euc_jp", "euc-jp"),
         ("nonsense", "utf-8"),
+        ("iso2022_jp", "utf-8"),
         ("cp874", "windows-874"),
-        ("shift_jis", "shift-jis"),
+        ("shift_jis", "shift_jis"),
+        ("cp932", "shift_jis"),
+        ("mac-roman", "macintosh"),
     ],
 )
 def test_html_charset_label(codec, label):
@@ -896,11 +960,12 @@ def test_render_fields_as_mapping():
 def test_render_latin1_page():
     fields = build_cart_fields([_screw(description="Größe 4 Schraube €5")])
     page = render_return_page(HOOK, fields, charset="iso-8859-1")
-    assert b'<meta charset="iso-8859-1">' in page
+    # Browsers know ISO-8859-1 as windows-1252; the page holds only ISO-8859-1 characters.
+    assert b'<meta charset="windows-1252">' in page
     assert "Größe 4 Schraube ?5".encode("latin-1") in page
     assert "Größe".encode() not in page
     declared, _form, pairs = _page_form(page)
-    assert declared == "iso-8859-1"
+    assert declared == "windows-1252"
     assert ("NEW_ITEM-DESCRIPTION[1]", "Größe 4 Schraube ?5") in pairs
 
 
@@ -1295,7 +1360,7 @@ def test_validate_raw_body_in_wrong_charset():
     [violation] = validate_cart_fields(fields, charset="iso-8859-1", raw_body=utf8_body)
     assert (violation.line, violation.field) == (1, "DESCRIPTION")
     assert "looks UTF-8 encoded" in violation.message
-    assert "iso-8859-1" in violation.message
+    assert "windows-1252" in violation.message
 
 
 def test_validate_unknown_charset():
