@@ -442,16 +442,21 @@ class PunchoutMessage(models.Model):
         )
 
     @api.model
-    def _cron_send_pending(self):
+    def _cron_send_pending(self, batch_size=100):
         due = self.sudo().search(
             [
                 ("direction", "=", "out"),
                 ("state", "=", "pending"),
                 ("next_attempt_at", "<=", fields.Datetime.now()),
             ],
-            limit=100,
+            order="next_attempt_at, id",
+            limit=batch_size,
         )
         due._send()
+        if len(due) == batch_size:
+            # More may be due (a buyer's system back after a while): the rest now, not in
+            # five minutes.
+            self.env.ref("oci_punchout.ir_cron_punchout_send")._trigger()
 
     def action_send_now(self):
         """Send again (also after a refusal, once the cause is fixed). A refused or withdrawn

@@ -910,6 +910,29 @@ class TestCxmlConfirmation(CxmlCase):
         payload_ids = {re.search(rb'payloadID="([^"]+)"', data).group(1) for data in attempts}
         self.assertEqual(len(payload_ids), 1)
 
+    def test_a_full_batch_of_due_documents_runs_the_send_job_again(self):
+        Message = self.env["punchout.message"]
+        due = Message.browse()
+        for number in range(3):
+            due |= Message._log(
+                "cxml_confirmation",
+                "out",
+                "cxml",
+                f"<cXML payloadID='c{number}@us'/>",
+                state="pending",
+                next_attempt_at="2000-01-01 00:00:00",
+            )
+        cron = self.env.ref("oci_punchout.ir_cron_punchout_send")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        before = Trigger.search_count([("cron_id", "=", cron.id)])
+        # No connection, so no URL: each sent document ends in error without any post.
+        Message._cron_send_pending(batch_size=2)  # 3 due: the rest in another run, now
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), before + 1)
+        self.assertEqual(due.mapped("state"), ["error", "error", "pending"])
+        Message._cron_send_pending(batch_size=5)  # the last one fits: no further run
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), before + 1)
+        self.assertEqual(due.mapped("state"), ["error"] * 3)
+
     def test_confirmation_refused_by_the_buyer(self):
         _session, document = self.shop_and_transfer()
         body, _order = self.order_from_cart(document, order_id="PO-9009")
