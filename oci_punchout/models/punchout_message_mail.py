@@ -463,12 +463,7 @@ class PunchoutMessage(models.Model):
                 sender=self.parent_id.mail_sender or self.env._("an unknown sender"),
             )
         if order:
-            order.message_post(
-                body=text,
-                attachment_ids=attachment.copy(
-                    {"res_model": "sale.order", "res_id": order.id}
-                ).ids,
-            )
+            self._post_on_order(order, text, attachment)
         activity = (
             (order or self)
             .sudo()
@@ -517,6 +512,13 @@ class PunchoutMessage(models.Model):
             message.parent_id._mail_update_state(responsible)
         return True
 
+    def _post_on_order(self, order, text, attachment):
+        """``text`` in the order's chatter, with a copy of the mailed document."""
+        order.message_post(
+            body=text,
+            attachment_ids=attachment.copy({"res_model": "sale.order", "res_id": order.id}).ids,
+        )
+
     def _mail_already_ordered(self, order, purchase_order, attachment):
         version = purchase_order.order_version or 1
         text = self.env._(
@@ -527,12 +529,7 @@ class PunchoutMessage(models.Model):
             name=attachment.name,
         )
         if order:
-            order.message_post(
-                body=text,
-                attachment_ids=attachment.copy(
-                    {"res_model": "sale.order", "res_id": order.id}
-                ).ids,
-            )
+            self._post_on_order(order, text, attachment)
             if version != (order.punchout_po_version or 1):
                 order.activity_schedule(
                     "mail.mail_activity_data_todo",
