@@ -70,6 +70,8 @@ CONFIRMATION_STATUS_TYPES = (
     "requestToPay",
 )
 FORM_ENCODINGS = ("base64", "urlencoded")
+# Amounts and quantities of 10^15 and more are refused (see _in_range).
+MAX_NUMBER_DIGITS = 15
 # creditMemo is a header-level credit (InvoiceDetail.dtd: isHeaderInvoice must be "yes", so no
 # lines); lineLevelCreditMemo credits lines and must refer to the original invoice document.
 INVOICE_PURPOSES = ("standard", "creditMemo", "lineLevelCreditMemo")
@@ -430,7 +432,7 @@ def parse_amount(value, what="amount"):
     except InvalidOperation:
         number = None
     if number is not None and number.is_finite():
-        return number
+        return _in_range(number, raw, what)
     negative = raw.startswith("(") and raw.endswith(")")
     cleaned = _NUMBER_JUNK.sub("", raw.replace("\u2212", "-"))
     if cleaned.startswith("-"):
@@ -450,20 +452,29 @@ def parse_amount(value, what="amount"):
         number = Decimal(cleaned)
     except InvalidOperation:
         raise MalformedDocument(f"{what}: {raw!r} is not a number.") from None
-    return -number if negative else number
+    if not number.is_finite():
+        raise MalformedDocument(f"{what}: {raw!r} is not a number.")
+    return _in_range(-number if negative else number, raw, what)
+
+
+def _in_range(number, raw, what):
+    """``number`` when its magnitude is below 10^15: larger amounts and quantities are no
+    order's, and as floats they would become infinite in Odoo's fields."""
+    if number and number.adjusted() >= MAX_NUMBER_DIGITS:
+        raise MalformedDocument(f"{what}: {raw[:40]!r} is out of range.")
+    return number
+
+
+_WHOLE_NUMBER_RE = re.compile(r"[+-]?\d{1,12}(?:\.0*)?")
 
 
 def _parse_int(value, what):
     value = (value or "").strip()
     if not value:
         return None
-    try:
-        number = Decimal(value)
-        if number != number.to_integral_value():
-            raise InvalidOperation
-        return int(number)
-    except InvalidOperation:
-        raise MalformedDocument(f"{what}: {value!r} is not a whole number.") from None
+    if not _WHOLE_NUMBER_RE.fullmatch(value):
+        raise MalformedDocument(f"{what}: {value[:40]!r} is not a whole number.")
+    return int(Decimal(value))
 
 
 def _strip_namespaces(root):

@@ -29,6 +29,7 @@ from decimal import Decimal, InvalidOperation
 from lxml import etree
 
 from .cxml import (
+    MAX_NUMBER_DIGITS,
     Address,
     Contact,
     Item,
@@ -1125,6 +1126,8 @@ def _pdf_number(value, decimal_comma):
     try:
         number = Decimal(value)
     except InvalidOperation:
+        return None
+    if not number.is_finite() or (number and number.adjusted() >= MAX_NUMBER_DIGITS):
         return None
     return -number if negative else number
 

@@ -608,10 +608,31 @@ def test_amounts_are_read_liberally(value, expected):
     assert str(amount) == expected
 
 
-@pytest.mark.parametrize("value", ["", "abc", "EUR"])
+@pytest.mark.parametrize(
+    "value", ["", "abc", "EUR", "Infinity", "-inf", "NaN", "1e15", "1E999999999", "9" * 40]
+)
 def test_bad_amounts(value):
     with pytest.raises(MalformedDocument):
         cxml.parse_amount(value)
+
+
+def test_amounts_below_the_range_limit_are_read():
+    assert cxml.parse_amount("999999999999999.99") == Decimal("999999999999999.99")
+    assert cxml.parse_amount("1e-30") == Decimal("1e-30")
+
+
+@pytest.mark.parametrize("value", ["Infinity", "-Infinity", "NaN", "1e3", "1.5", "9" * 13, "x"])
+def test_whole_numbers_are_digits(value):
+    document = envelope(order_body(lines=order_line(f'quantity="1" lineNumber="{value}"')))
+    with pytest.raises(MalformedDocument, match="lineNumber"):
+        cxml.parse_request(document)
+
+
+def test_a_status_code_of_infinity_is_malformed():
+    document = cxml.build_response(200).replace(b'code="200"', b'code="Infinity"')
+    assert b'code="Infinity"' in document
+    with pytest.raises(MalformedDocument, match="Status code"):
+        cxml.parse_response(document)
 
 
 def test_money_with_currency_sign_in_document():
