@@ -153,8 +153,6 @@ class PunchoutCxmlController(http.Controller):
             _logger.exception("cXML request %s failed", message_id)
             response = cxml.build_error_response(exc)
             on_message("_cxml_set_failed", body, f"Internal error: {exc}", 500, response)
-        else:
-            on_message("_send_order_documents")
         return _xml_response(response)
 
     def _refuse(self, exc, body, remote_addr):

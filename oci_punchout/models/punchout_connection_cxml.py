@@ -494,7 +494,7 @@ class PunchoutConnection(models.Model):
             confirmation,
             deployment_mode="test" if self.test_mode else "production",
         )
-        return self.env["punchout.message"]._log(
+        message = self.env["punchout.message"]._log(
             "cxml_confirmation",
             "out",
             "cxml",
@@ -506,3 +506,7 @@ class PunchoutConnection(models.Model):
             dedup_key=f"{self.id}:confirmation:{order.id}",
             next_attempt_at=fields.Datetime.now(),
         )
+        # Sent by the cron worker once this transaction is committed: the buyer's system gets
+        # its answer to the order first, whatever the state of its confirmation endpoint.
+        self.env.ref("oci_punchout.ir_cron_punchout_send")._trigger()
+        return message

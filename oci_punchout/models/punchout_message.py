@@ -230,18 +230,6 @@ class PunchoutMessage(models.Model):
         self.env.cr.execute("SELECT id FROM punchout_message WHERE id = %s FOR UPDATE", [self.id])
         return self.env["punchout.connection"]._cxml_handle_request(body, self, attachments)
 
-    def _send_order_documents(self):
-        """Send what processing this document queued for its order (confirmations)."""
-        self.ensure_one()
-        if self.order_id:
-            self.search(
-                [
-                    ("direction", "=", "out"),
-                    ("state", "=", "pending"),
-                    ("order_id", "=", self.order_id.id),
-                ]
-            )._send()
-
     def _cxml_set_failed(self, body, error, http_status, response):
         """Record why a request failed; what was written while processing it is rolled back."""
         self.ensure_one()
@@ -292,7 +280,6 @@ class PunchoutMessage(models.Model):
                 )
             else:
                 message._set_done(response_payload=response.decode(), error=False)
-                message._send_order_documents()
 
     def _cxml_replay(self, body):
         """A copy of an order already received: the first copy's answer, nothing created."""

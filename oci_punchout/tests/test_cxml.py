@@ -452,6 +452,7 @@ class TestCxmlOrders(CxmlCase):
             type(self.env["punchout.connection"]), "_punchout_post", autospec=True
         ) as post:
             (code, text), _answer = self._post_order(body)
+            self.env["punchout.message"]._cron_send_pending()
         self.assertEqual(code, 200, text)
         post.assert_not_called()  # no confirmation URL on this connection
         quotation.invalidate_recordset()
@@ -846,9 +847,15 @@ class TestCxmlConfirmation(CxmlCase):
             sent.append((url, data))
             return self._ok()
 
+        cron = self.env.ref("oci_punchout.ir_cron_punchout_send")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        triggers = Trigger.search_count([("cron_id", "=", cron.id)])
         with patch.object(type(self.env["punchout.connection"]), "_punchout_post", buyer_system):
             root, _answer = self.post_cxml(body)
             self.assertEqual(self.status(root)[0], 200)
+            # Answered first; the send job is woken to send the confirmation right after.
+            self.assertEqual(sent, [])
+            self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), triggers + 1)
             self.env["punchout.message"]._cron_send_pending()
         self.assertEqual(len(sent), 1)
         url, data = sent[0]
@@ -882,6 +889,7 @@ class TestCxmlConfirmation(CxmlCase):
 
         with patch.object(type(self.env["punchout.connection"]), "_punchout_post", down):
             root, _answer = self.post_cxml(body)
+            self.env["punchout.message"]._cron_send_pending()
         self.assertEqual(self.status(root)[0], 200)  # the order itself is fine
         message = self.env["punchout.message"].search([("kind", "=", "cxml_confirmation")])
         self.assertEqual(message.state, "pending")
@@ -942,6 +950,7 @@ class TestCxmlConfirmation(CxmlCase):
 
         with patch.object(type(self.env["punchout.connection"]), "_punchout_post", refuses):
             self.post_cxml(body)
+            self.env["punchout.message"]._cron_send_pending()
         message = self.env["punchout.message"].search([("kind", "=", "cxml_confirmation")])
         self.assertEqual(message.state, "error")
         self.assertIn("Unknown order", message.error)
@@ -961,6 +970,7 @@ class TestCxmlConfirmation(CxmlCase):
 
         with patch.object(type(self.env["punchout.connection"]), "_punchout_post", buyer_system):
             self.post_cxml(cxml.build_order_request(buyer_header(), order, deployment_mode="test"))
+            self.env["punchout.message"]._cron_send_pending()
         confirmation = assert_valid_cxml(sent[0], dtd="Fulfill")
         header = confirmation.find("Request/ConfirmationRequest/ConfirmationHeader")
         self.assertEqual(header.get("type"), "detail")
