@@ -35,8 +35,11 @@ def sender_address(from_values):
         if header.defects or len(addresses) != 1:
             return ""
         address = addresses[0]
-    except (ValueError, errors.MessageError):
-        return ""  # e.g. a bare CR or LF left in the value: no address anyone may trust
+    except (ValueError, IndexError, AttributeError, TypeError, errors.MessageError):
+        # A bare CR or LF left in the value, or a value that trips the standard library's
+        # parser ("<" runs off the end, ".x <a@b.c>" meets a str where a token was expected):
+        # no address anyone may trust.
+        return ""
     if not address.username or not address.domain or "@" in address.username:
         return ""
     return address.addr_spec.lower()

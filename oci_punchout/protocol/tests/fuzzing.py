@@ -525,10 +525,19 @@ def check(target, value):
     except PunchoutProtocolError:
         pass
     except Exception as exc:
-        raise Finding(f"{target.name}: {type(exc).__name__}: {exc}") from exc
+        raise Finding(
+            f"{target.name}: {type(exc).__name__}: {exc} (input {_shown(value)})"
+        ) from exc
     elapsed = time.perf_counter() - start
     if elapsed > target.time_bound:
         raise Finding(
-            f"{target.name}: one input took {elapsed:.2f} s (bound {target.time_bound} s)"
+            f"{target.name}: one input took {elapsed:.2f} s (bound {target.time_bound} s, "
+            f"input {_shown(value)})"
         )
     return elapsed
+
+
+def _shown(value, limit=300):
+    """The start of a failing input, for the report (the whole one may be megabytes)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"

@@ -26,6 +26,11 @@ OURS = "mx.supplier.example"
         ("SAP Orders\r\n <sap-orders@buyer.example>", "sap-orders@buyer.example"),
         ("\r", ""),
         ("a@buyer.example\rBcc: x@attacker.example", ""),
+        # Values on which the standard library's parser raises (found by fuzzing).
+        ("<", ""),
+        ("Buyer <", ""),
+        ('"a@buyer.example" <', ""),
+        (".example <x@attacker.example>", ""),
     ],
 )
 def test_sender_address(value, address):
