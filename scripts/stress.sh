@@ -3,19 +3,23 @@
 # "stress: N checks, N failed" and a non-zero exit status when any failed.
 #
 #   scripts/stress.sh [--examples N] [--jobs N] [--seed N] [--buyers N] [--fuzz | --workers]
+#                     [--no-db-restart]
 #
 # 1. Fuzzing: every parser of the protocol package (scripts/stress_fuzz.py), at least 100,000
 #    generated inputs each (--examples), each in a child process with a 1 GB address-space
 #    limit, each input answered within 2 s.
 # 2. Several workers (scripts/stress_workers.py): a fresh database (oci_punchout_stress, or
 #    STRESS_DB), Odoo with --workers 4 and a cron worker on 127.0.0.1 (port 8369, or
-#    STRESS_HTTP_PORT), 50 buyers (--buyers) punching in at once beside as many portal users,
-#    then purchase orders, replays and copies while a second wave shops, orders by e-mail
-#    delivered twice at once, a worker killed in the middle of an OrderRequest, the local
-#    PostgreSQL cluster restarted during a burst of OrderRequests (other databases of that
-#    cluster see the restart too), and the buyers' endpoint for confirmations down, failing,
-#    slow and back.
-# --fuzz or --workers runs only that stage.
+#    STRESS_HTTP_PORT) behind nginx as Odoo's deployment guide sets it up (port + 2; nginx
+#    is installed with apt-get when missing and we are root): 50 buyers (--buyers) punching
+#    in at once beside as many portal users, then purchase orders, replays and copies while a
+#    second wave shops, orders by e-mail delivered twice at once, a worker killed in the
+#    middle of an OrderRequest and of an e-mailed order, the local PostgreSQL cluster
+#    restarted during a burst of OrderRequests (other databases of that cluster see the
+#    restart too), invoices sent and the buyers' endpoint down, failing, slow and back for
+#    confirmations and invoices, and last the hostile requests of the hardening checks.
+# --fuzz or --workers runs only that stage; --no-db-restart leaves PostgreSQL alone (when
+# others use the cluster).
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -26,6 +30,7 @@ FUZZ_ARGS=()
 BUYERS=50
 RUN_FUZZ=1
 RUN_WORKERS=1
+RESTART_DB=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --examples | --jobs | --seed)
@@ -36,10 +41,11 @@ while [ $# -gt 0 ]; do
             BUYERS="$2"
             shift
             ;;
+        --no-db-restart) RESTART_DB=0 ;;
         --fuzz) RUN_WORKERS=0 ;;
         --workers) RUN_FUZZ=0 ;;
         -h | --help)
-            sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *) die "unknown option $1 (see --help)" ;;
@@ -64,8 +70,73 @@ count_stage() {
 }
 WORK_DIR="$(mktemp -d -t oci_punchout_stress.XXXXXX)"
 SERVER_PID=""
+PROXY_PID=""
 cleanup() {
+    stop_server "$PROXY_PID"
     stop_server "$SERVER_PID"
+}
+
+# ensure_nginx: the reverse proxy every production Odoo runs behind.
+ensure_nginx() {
+    command -v nginx >/dev/null 2>&1 || PATH="$PATH:/usr/sbin"
+    command -v nginx >/dev/null 2>&1 && return 0
+    [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+        || die "make stress runs Odoo behind nginx; as root: apt-get install nginx-light"
+    echo "stress: installing the Debian package nginx-light"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; } \
+        >"$WORK_DIR/apt.log" 2>&1 || die "apt-get could not install nginx-light ($WORK_DIR/apt.log)"
+}
+
+# write_nginx_conf PROXY_PORT ODOO_PORT GEVENT_PORT: Odoo's recommended proxy settings
+# (deployment guide), with its files in the work folder.
+write_nginx_conf() {
+    mkdir -p "$WORK_DIR/nginx"
+    local user=""
+    # As root, nginx's workers would run as nobody, who cannot write to the work folder.
+    [ "$(id -u)" = 0 ] && user="user root;"
+    cat >"$WORK_DIR/nginx/nginx.conf" <<CONF
+$user
+daemon off;
+worker_processes 2;
+pid $WORK_DIR/nginx/nginx.pid;
+error_log $WORK_DIR/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $WORK_DIR/nginx/body;
+    proxy_temp_path $WORK_DIR/nginx/proxy;
+    fastcgi_temp_path $WORK_DIR/nginx/fastcgi;
+    uwsgi_temp_path $WORK_DIR/nginx/uwsgi;
+    scgi_temp_path $WORK_DIR/nginx/scgi;
+    upstream odoo { server 127.0.0.1:$2; }
+    upstream odoochat { server 127.0.0.1:$3; }
+    map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
+    server {
+        listen 127.0.0.1:$1 backlog=4096;
+        proxy_read_timeout 720s;
+        proxy_connect_timeout 720s;
+        proxy_send_timeout 720s;
+        client_max_body_size 64m;
+        location /websocket {
+            proxy_pass http://odoochat;
+            proxy_set_header Upgrade \$http_upgrade;
+            proxy_set_header Connection \$connection_upgrade;
+            proxy_set_header X-Forwarded-Host \$http_host;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto \$scheme;
+            proxy_set_header X-Real-IP \$remote_addr;
+        }
+        location / {
+            proxy_set_header X-Forwarded-Host \$http_host;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto \$scheme;
+            proxy_set_header X-Real-IP \$remote_addr;
+            proxy_redirect off;
+            proxy_pass http://odoo;
+        }
+    }
+}
+CONF
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -78,8 +149,10 @@ fi
 
 if [ "$RUN_WORKERS" = 1 ]; then
     ensure_postgres
+    ensure_nginx
     DB="${STRESS_DB:-oci_punchout_stress}"
     PORT="${STRESS_HTTP_PORT:-8369}"
+    PROXY_PORT="$((PORT + 2))"
     LOG="$WORK_DIR/odoo.log"
     echo "== several workers: a fresh database $DB with the addon and demo data"
     dropdb --if-exists "$DB"
@@ -88,20 +161,26 @@ if [ "$RUN_WORKERS" = 1 ]; then
     "$PYTHON" "$ROOT/scripts/stress_workers.py" --setup --db "$DB" \
         --addons-path "$ADDONS_PATH" --buyers "$BUYERS" --state "$WORK_DIR/state.json" \
         --buyer-port "$((PORT + 30))"
-    echo "== Odoo with 4 workers and a cron worker on http://127.0.0.1:$PORT (log: $LOG)"
+    echo "== Odoo with 4 workers and a cron worker on 127.0.0.1:$PORT, behind nginx on" \
+        "http://127.0.0.1:$PROXY_PORT (logs: $LOG, $WORK_DIR/nginx/error.log)"
     "${ODOO_CMD[@]}" -d "$DB" --db-filter="^$DB\$" --addons-path="$ADDONS_PATH" \
         --http-interface=127.0.0.1 --http-port="$PORT" --gevent-port="$((PORT + 1))" \
-        --workers=4 --max-cron-threads=1 --limit-time-real=600 --db_maxconn=64 \
+        --proxy-mode --workers=4 --max-cron-threads=1 --limit-time-real=600 --db_maxconn=64 \
         --log-level=info --logfile="$LOG" &
     SERVER_PID=$!
+    write_nginx_conf "$PROXY_PORT" "$PORT" "$((PORT + 1))"
+    nginx -c "$WORK_DIR/nginx/nginx.conf" &
+    PROXY_PID=$!
     for _ in $(seq 1 120); do
         kill -0 "$SERVER_PID" 2>/dev/null || break
-        curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$PORT/web/login" && break
+        curl -s -o /dev/null --max-time 5 --fail "http://127.0.0.1:$PROXY_PORT/web/login" && break
         sleep 1
     done
-    "$PYTHON" "$ROOT/scripts/stress_workers.py" --url "http://127.0.0.1:$PORT" --db "$DB" \
-        --state "$WORK_DIR/state.json" --server-pid "$SERVER_PID" \
-        --restart-db "$(pg_lsclusters -h 2>/dev/null | awk 'NR==1 {print $1" "$2}')" | tee "$WORK_DIR/workers.out" || true
+    RESTART=()
+    [ "$RESTART_DB" = 1 ] && RESTART=(--restart-db "$(pg_lsclusters -h 2>/dev/null | awk 'NR==1 {print $1" "$2}')")
+    "$PYTHON" "$ROOT/scripts/stress_workers.py" --url "http://127.0.0.1:$PROXY_PORT" --db "$DB" \
+        --addons-path "$ADDONS_PATH" --state "$WORK_DIR/state.json" --server-pid "$SERVER_PID" \
+        "${RESTART[@]}" | tee "$WORK_DIR/workers.out" || true
     count_stage "$WORK_DIR/workers.out" workers
     cleanup
     SERVER_PID=""

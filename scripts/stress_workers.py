@@ -37,6 +37,8 @@ runs this script against it over real HTTP. Every check prints one line; the las
 import argparse
 import email.message
 import email.utils
+import gzip
+import http.client
 import http.server
 import json
 import os
@@ -69,8 +71,11 @@ PRODUCTS_PER_CART = 10
 RETURN_URL = "https://buyer-system.stress.example/return"
 REQUEST_TIMEOUT = 180
 P95_GOAL = 1.2
+HOSTILE_SECONDS = 10  # the bound for answering each hostile request
 SUPPLIER_IDENTITY = "AN01000000002"
 MAIL_DOMAIN = "supplier.stress.example"
+# What the buyers' endpoint receives from us: order confirmations and invoices.
+OUTBOUND_KINDS = ("cxml_confirmation", "cxml_invoice")
 
 
 class StressError(Exception):
@@ -98,6 +103,7 @@ def run_setup(db, addons_path, buyers, state_file, buyer_port):
         products = env["product.product"].search(
             benchmark_oci.bench_product_domain(), order="default_code", limit=needed
         )
+        products.product_tmpl_id.invoice_policy = "order"  # invoiced without a delivery
         portal_group = env.ref("base.group_portal")
         Users = env["res.users"].with_context(no_reset_password=True)
         demo = {
@@ -113,7 +119,12 @@ def run_setup(db, addons_path, buyers, state_file, buyer_port):
         for index in range(buyers):
             kind = "oci" if index % 2 == 0 else "cxml"
             company = env["res.partner"].create(
-                {"name": f"Stress Buyer {index:02d}", "is_company": True, "country_id": False}
+                {
+                    "name": f"Stress Buyer {index:02d}",
+                    "is_company": True,
+                    "country_id": False,
+                    "vat": f"US{index + 100000000}",  # cXML invoices name the buyer's
+                }
             )
             user = Users.create(
                 {
@@ -143,6 +154,7 @@ def run_setup(db, addons_path, buyers, state_file, buyer_port):
                     cxml_buyer_identity=code.upper(),
                     cxml_shared_secret=password,
                     cxml_confirmation_url=f"http://127.0.0.1:{buyer_port}/cxml",
+                    cxml_invoice_url=f"http://127.0.0.1:{buyer_port}/cxml",
                     alias_name=f"orders-{code}",
                     alias_domain_id=alias_domain.id,
                     order_mail_senders=f"purchasing@{code}.example",
@@ -487,17 +499,53 @@ def run(args):
     mail_twice(args, state, checks, wave_carts, run_id)
     if args.server_pid:
         killed_worker(args, state, checks, run_id)
+        killed_mail_worker(args, state, checks, run_id)
     if args.restart_db:
         restarted_database(args, state, checks, run_id)
+    invoice_orders(args, checks, run_id)
     outbound_faults(args, state, checks, buyer_system)
+    # Last: its wrong credentials get this address throttled for a quarter of an hour.
+    hostile_requests(args, state, checks)
     print(f"workers: {checks.count} checks, {checks.failed} failed")
     return 1 if checks.failed else 0
 
 
-def mail_twice(args, state, checks, carts, run_id):
-    """Phase 3: each e-mailed order handed to the mail gateway twice at the same moment."""
+def order_mail(buyer, po_number, document, sender=None):
+    """The mail a buyer's purchasing system sends to its connection's order inbox."""
+    mail = email.message.EmailMessage()
+    mail["From"] = sender or f"purchasing@{buyer['code']}.example"
+    mail["To"] = f"orders-{buyer['code']}@{MAIL_DOMAIN}"
+    mail["Subject"] = f"Purchase order {po_number}"
+    mail["Date"] = email.utils.formatdate()
+    mail["Message-Id"] = email.utils.make_msgid(domain=f"{buyer['code']}.example")
+    mail.set_content("Please find our order attached.")
+    mail.add_attachment(document, maintype="text", subtype="xml", filename=f"{po_number}.xml")
+    return mail
+
+
+def mail_gateway(args, state):
+    """deliver(raw) -> 'accepted' or why not: Odoo's mailgate script's call (XML-RPC)."""
     common = xmlrpc.client.ServerProxy(f"{args.url}/xmlrpc/2/common")
     uid = common.authenticate(args.db, "admin", state["password"], {})
+
+    def deliver(raw):
+        client = xmlrpc.client.ServerProxy(f"{args.url}/xmlrpc/2/object", allow_none=True)
+        try:
+            client.execute_kw(
+                args.db, uid, state["password"], "mail.thread", "message_process", [False, raw]
+            )
+        except xmlrpc.client.Fault as fault:
+            return f"refused: {fault.faultString.strip().splitlines()[-1][:120]}"
+        except (OSError, xmlrpc.client.ProtocolError, http.client.HTTPException) as exc:
+            return f"failed: {type(exc).__name__}: {str(exc)[:120]}"
+        return "accepted"
+
+    return deliver
+
+
+def mail_twice(args, state, checks, carts, run_id):
+    """Phase 3: each e-mailed order handed to the mail gateway twice at the same moment."""
+    deliver = mail_gateway(args, state)
     mails = []
     for buyer in state["buyers"]:
         cart = carts.get(buyer["code"])
@@ -510,25 +558,7 @@ def mail_twice(args, state, checks, carts, run_id):
         document = cxml.build_order_request(
             cxml_header(buyer, state["password"]), order, deployment_mode="test"
         )
-        mail = email.message.EmailMessage()
-        mail["From"] = f"purchasing@{buyer['code']}.example"
-        mail["To"] = f"orders-{buyer['code']}@{MAIL_DOMAIN}"
-        mail["Subject"] = f"Purchase order {po_number}"
-        mail["Date"] = email.utils.formatdate()
-        mail["Message-Id"] = email.utils.make_msgid(domain=f"{buyer['code']}.example")
-        mail.set_content("Please find our order attached.")
-        mail.add_attachment(document, maintype="text", subtype="xml", filename=f"{po_number}.xml")
-        mails.append((po_number, mail.as_string()))
-
-    def deliver(raw):
-        client = xmlrpc.client.ServerProxy(f"{args.url}/xmlrpc/2/object", allow_none=True)
-        try:
-            client.execute_kw(
-                args.db, uid, state["password"], "mail.thread", "message_process", [False, raw]
-            )
-        except xmlrpc.client.Fault as fault:
-            return f"refused: {fault.faultString.strip().splitlines()[-1][:120]}"
-        return "accepted"
+        mails.append((po_number, order_mail(buyer, po_number, document).as_string()))
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=2 * len(mails) or 1) as pool:
@@ -557,9 +587,20 @@ def send_until_answered(base_url, body, tries=6, pause=2.0):
     answers = []
     for _try in range(tries):
         try:
-            _response, answer = post_cxml(base_url, body)
-        except (requests.RequestException, cxml.PunchoutProtocolError) as exc:
+            response = requests.post(
+                base_url.rstrip("/") + "/punchout/cxml",
+                data=body,
+                headers={"Content-Type": "text/xml; charset=UTF-8"},
+                timeout=REQUEST_TIMEOUT,
+            )
+            answer = cxml.parse_response(response.content)
+        except requests.RequestException as exc:
             answers.append(type(exc).__name__)
+            time.sleep(pause)
+            continue
+        except cxml.PunchoutProtocolError:
+            # No cXML answer, e.g. the proxy's 502 page for a worker that died.
+            answers.append(f"HTTP {response.status_code} without cXML")
             time.sleep(pause)
             continue
         answers.append(str(answer.status_code))
@@ -654,6 +695,77 @@ def killed_worker(args, state, checks, run_id):
     )
 
 
+def wait_for_writer(db, table, timeout=30):
+    """Until a server connection to ``db`` holds a write lock on ``table``: a transaction
+    that wrote to it and is not finished (the lock is held until it ends)."""
+    deadline = time.monotonic() + timeout
+    with psycopg2.connect(dbname=db) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cr:
+            while time.monotonic() < deadline:
+                cr.execute(
+                    """SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+                        WHERE c.relname = %s AND l.mode = 'RowExclusiveLock'
+                          AND l.pid != pg_backend_pid()""",
+                    [table],
+                )
+                if cr.fetchone():
+                    return True
+                time.sleep(0.01)
+    return False
+
+
+def killed_mail_worker(args, state, checks, run_id):
+    """Phase 4b: SIGKILL for the worker in the middle of an e-mailed order. Nothing of it was
+    committed, so the mail server, which got no answer, delivers the mail again."""
+    deliver = mail_gateway(args, state)
+    buyer = next(buyer for buyer in state["buyers"] if buyer["kind"] == "cxml")
+    for attempt in range(1, 4):
+        po_number = f"STRESS-KILLED-MAIL-{run_id}-{attempt}"
+        document = cxml.build_order_request(
+            cxml_header(buyer, state["password"]),
+            _plain_order(buyer, po_number, lines=200),
+            deployment_mode="test",
+        )
+        mail = order_mail(buyer, po_number, document)
+        raw = mail.as_string()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            first = pool.submit(deliver, raw)
+            victim = None
+            # The mail is stored before its order is read: kill the worker then.
+            if wait_for_writer(args.db, "punchout_message"):
+                victim = busiest_worker(args.server_pid, seconds=0.2)
+                if victim:
+                    os.kill(victim, signal.SIGKILL)
+            outcomes = [first.result()]
+        while outcomes[-1] != "accepted" and len(outcomes) < 6:
+            time.sleep(2)  # a mail server retries a failed delivery later
+            outcomes.append(deliver(raw))
+        print(f"workers killed worker {victim} during e-mailed order {po_number}: {outcomes}")
+        if outcomes[0] != "accepted":
+            break
+    checks.check(
+        outcomes[0] != "accepted" and outcomes[-1] == "accepted",
+        "the interrupted e-mailed order is taken once the mail is delivered again",
+        f"deliveries {outcomes}",
+    )
+    # An e-mailed order without a punchout cart becomes a quotation to review.
+    counts = confirmed_orders(args.db, [po_number], states=("draft", "sale"))
+    with psycopg2.connect(dbname=args.db) as conn, conn.cursor() as cr:
+        cr.execute(
+            """SELECT state, count(*) FROM punchout_message
+                WHERE kind = 'order_mail' AND dedup_key = %s GROUP BY state""",
+            [mail["Message-Id"].strip()],
+        )
+        stored = dict(cr.fetchall())
+    print(f"workers stored copies of the e-mailed order {po_number}: {stored}")
+    checks.check(
+        counts.get(po_number) == 1 and stored == {"done": 1},
+        "exactly one order (a quotation to review) and one stored mail, processed once",
+        f"orders {counts}, stored {stored}",
+    )
+
+
 def restarted_database(args, state, checks, run_id):
     """Phase 5: PostgreSQL restarted while OrderRequests arrive; their senders try again."""
     documents = []
@@ -726,6 +838,251 @@ def restarted_database(args, state, checks, run_id):
     )
 
 
+def hostile_cxml_bodies(buyer, password):
+    """(label, body, headers, expected cXML Status or HTTP status) of the hardening issue's
+    hostile documents, sent to the cXML endpoint."""
+    setup = cxml.build_punchout_setup_request(
+        cxml_header(buyer, password),
+        cxml.PunchOutSetupRequest(
+            operation="create", buyer_cookie="hostile", browser_form_post_url=RETURN_URL
+        ),
+        deployment_mode="test",
+    )
+    bomb = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<!DOCTYPE cXML [<!ENTITY a "{"A" * 2000}">]>'
+        f'<cXML payloadID="{"&a;" * 500}" timestamp="{"&a;" * 500}"><Header/></cXML>'
+    )
+    utf16 = bomb.replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    external = (
+        '<?xml version="1.0"?><!DOCTYPE cXML [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        '<cXML payloadID="&x;" timestamp="2026-01-01T00:00:00Z"><Header/></cXML>'
+    )
+    deep = "<cXML>" + "<a>" * 100000 + "</a>" * 100000 + "</cXML>"
+    zeros = gzip.compress(b"<" + b"0" * (64 * 2**20), compresslevel=9)
+    unknown = setup.replace(buyer["identity"].encode(), b"NOBODY-WE-KNOW")
+    xml = {"Content-Type": "text/xml; charset=UTF-8"}
+    return [
+        ("entity expansion (UTF-8)", bomb.encode(), xml, 400),
+        (
+            "entity expansion (UTF-16)",
+            b"\xff\xfe" + utf16.encode("utf-16-le"),
+            {"Content-Type": "text/xml; charset=UTF-16"},
+            400,
+        ),
+        ("external entity", external.encode(), xml, 400),
+        ("100,000 nested elements", deep.encode(), xml, 400),
+        ("truncated document", setup[: len(setup) // 2], xml, 400),
+        ("bytes not in their encoding", setup.replace(b"hostile", b"host\xff\xfe"), xml, 400),
+        ("6 MB body", setup + b" " * (6 * 2**20), xml, 413),
+        ("64 MB of gzip in 64 KB", zeros, {**xml, "Content-Encoding": "gzip"}, 400),
+        ("unknown buyer", unknown, xml, 401),
+    ]
+
+
+def hostile_requests(args, state, checks):
+    """Phase 7: the hardening issue's hostile requests, all at once against the workers: each
+    answered with its error within HOSTILE_SECONDS, each logged, nothing created; then wrong
+    secrets until the address is throttled; a spoofed e-mailed order; the server still serves."""
+    buyer = next(buyer for buyer in state["buyers"] if buyer["kind"] == "cxml")
+    oci_buyer = next(buyer for buyer in state["buyers"] if buyer["kind"] == "oci")
+    url = args.url.rstrip("/")
+    since = _db_now(args.db)
+
+    def cxml_case(label, body, headers, expected):
+        started = time.perf_counter()
+        try:
+            response = requests.post(
+                f"{url}/punchout/cxml", data=body, headers=headers, timeout=REQUEST_TIMEOUT
+            )
+            try:
+                code = cxml.parse_response(response.content).status_code
+            except cxml.PunchoutProtocolError:
+                code = response.status_code  # no cXML answer: the HTTP status counts
+        except requests.RequestException as exc:
+            code = type(exc).__name__
+        return label, code, expected, time.perf_counter() - started
+
+    def oci_case(label, data, expected):
+        started = time.perf_counter()
+        try:
+            response = requests.post(
+                f"{url}/punchout/oci/{oci_buyer['code']}",
+                data=data,
+                allow_redirects=False,
+                timeout=REQUEST_TIMEOUT,
+            )
+            code = response.status_code
+        except requests.RequestException as exc:
+            code = type(exc).__name__
+        return label, code, expected, time.perf_counter() - started
+
+    login = {"USERNAME": oci_buyer["code"], "HOOK_URL": RETURN_URL}
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        futures = [
+            pool.submit(cxml_case, *case) for case in hostile_cxml_bodies(buyer, state["password"])
+        ]
+        futures += [
+            pool.submit(oci_case, "OCI: wrong password", {**login, "PASSWORD": "wrong"}, 401),
+            pool.submit(
+                oci_case,
+                "OCI: return URL not allowed",
+                {**login, "PASSWORD": state["password"], "HOOK_URL": "https://evil.example/"},
+                403,
+            ),
+            pool.submit(
+                oci_case,
+                "OCI: 2 MB of form fields",
+                {**login, "PASSWORD": state["password"], "X": "x" * (2 * 2**20)},
+                413,
+            ),
+        ]
+        results = [future.result() for future in futures]
+    for label, code, expected, seconds in results:
+        print(f"workers hostile: {label}: {code} in {seconds:.2f} s (expected {expected})")
+    wrong = [r for r in results if str(r[1]) != str(r[2]) or r[3] > HOSTILE_SECONDS]
+    checks.check(
+        not wrong,
+        f"{len(results)} hostile requests at once each answered with its error within "
+        f"{HOSTILE_SECONDS} s",
+        "; ".join(f"{label}: {code} in {seconds:.1f} s" for label, code, _e, seconds in wrong),
+    )
+
+    # Wrong secrets, 12 at once and one more: the address gets throttled (429).
+    bad = cxml.build_punchout_setup_request(
+        cxml_header(buyer, "not-the-secret"),
+        cxml.PunchOutSetupRequest(
+            operation="create", buyer_cookie="x", browser_form_post_url=RETURN_URL
+        ),
+        deployment_mode="test",
+    )
+    xml = {"Content-Type": "text/xml; charset=UTF-8"}
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        guesses = list(pool.map(lambda _n: cxml_case("wrong secret", bad, xml, 401), range(12)))
+    last = cxml_case("wrong secret", bad, xml, 429)
+    codes = sorted(str(code) for _l, code, _e, _s in guesses)
+    print(f"workers hostile: 12 wrong secrets at once: {codes}; one more: {last[1]}")
+    checks.check(
+        set(codes) <= {"401", "429"} and str(last[1]) == "429",
+        "wrong secrets answered 401 until the address is throttled (429)",
+        f"{codes}, then {last[1]}",
+    )
+
+    # A mail whose display name is the buyer's address, sent from somewhere else.
+    po_number = f"STRESS-SPOOFED-{int(time.time())}"
+    document = cxml.build_order_request(
+        cxml_header(buyer, "not-the-secret"),
+        _plain_order(buyer, po_number),
+        deployment_mode="test",
+    )
+    spoofed = order_mail(
+        buyer, po_number, document, sender=f'"purchasing@{buyer["code"]}.example" <x@evil.example>'
+    )
+    outcome = mail_gateway(args, state)(spoofed.as_string())
+    counts = confirmed_orders(args.db, [po_number], states=("draft", "sent", "sale"))
+    print(f"workers hostile: spoofed e-mailed order {po_number}: {outcome}, orders {counts}")
+    checks.check(
+        counts.get(po_number) == 0, "a spoofed e-mailed order creates no order", f"{counts}"
+    )
+
+    sent = len(results) + len(guesses) + 1
+    with psycopg2.connect(dbname=args.db) as conn, conn.cursor() as cr:
+        cr.execute(
+            """SELECT count(*) FROM punchout_message
+                WHERE direction = 'in' AND create_date >= %s AND protocol IN ('cxml', 'oci')""",
+            [since],
+        )
+        logged = cr.fetchone()[0]
+        cr.execute("""SELECT count(*) FROM punchout_session WHERE create_date >= %s""", [since])
+        sessions = cr.fetchone()[0]
+    print(f"workers hostile: {sent} requests, {logged} logged, {sessions} sessions opened")
+    checks.check(
+        logged == sent and sessions == 0,
+        "each hostile request logged, no session opened",
+        f"{logged} logged of {sent}, {sessions} sessions",
+    )
+    _seconds, error = portal_flow(args.url, state["portal"][0], state["password"])
+    checks.check(not error, "the server still serves Odoo's own shop", error or "")
+
+
+def _db_now(db):
+    with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr:
+        cr.execute("SELECT now() at time zone 'utc'")
+        return cr.fetchone()[0]
+
+
+def run_invoices(db, addons_path, pattern, count):
+    """In a process of its own (Odoo imported, beside the running server): invoice up to
+    ``count`` confirmed orders whose PO number is like ``pattern`` and send each invoice as
+    an accountant does, through Odoo's Send wizard with the cXML sending method."""
+    import odoo
+    from odoo import SUPERUSER_ID, api
+    from odoo.modules.registry import Registry
+
+    odoo.tools.config.parse_config(
+        ["-d", db, f"--addons-path={addons_path}", "--log-level=warn", "--max-cron-threads=0"]
+    )
+    with Registry(db).cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        orders = env["sale.order"].search(
+            [
+                ("state", "=", "sale"),
+                ("punchout_po_number", "=like", pattern),
+                ("punchout_connection_id.protocol", "=", "cxml"),
+            ],
+            order="id",
+            limit=count,
+        )
+        sent = 0
+        for order in orders:
+            invoice = order._create_invoices()
+            invoice.action_post()
+            wizard = (
+                env["account.move.send.wizard"]
+                .with_context(active_model="account.move", active_ids=invoice.ids)
+                .create({"sending_methods": ["punchout_cxml"]})
+            )
+            wizard.action_send_and_print()
+            cr.commit()
+            sent += 1
+    print(f"orders={len(orders)} invoiced={sent}")
+
+
+def invoice_orders(args, checks, run_id, count=10):
+    """Phase 6a: invoices sent while the buyers' endpoint is down (kept, to send again)."""
+    started = time.perf_counter()
+    result = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--invoices",
+            str(count),
+            "--db",
+            args.db,
+            "--addons-path",
+            args.addons_path,
+            "--state",
+            args.state,
+            "--po-like",
+            f"STRESS-CART-%-{run_id}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    figures = re.search(r"orders=(\d+) invoiced=(\d+)", result.stdout)
+    orders, sent = (int(figures.group(1)), int(figures.group(2))) if figures else (0, 0)
+    print(
+        f"workers {sent} invoices sent through Odoo's Send wizard with the buyers' endpoint "
+        f"down, in {time.perf_counter() - started:.1f} s"
+    )
+    checks.check(
+        result.returncode == 0 and sent and sent == orders,
+        f"{sent} cXML invoices sent from the Send wizard while the endpoint is down",
+        "" if figures else result.stderr.strip()[-400:],
+    )
+
+
 class BuyerSystem:
     """The buyers' cXML endpoint for our confirmations: 'down' (nothing listens), 'error'
     (HTTP 500, cXML Status 500), 'slow' (answers after our timeout) or 'up' (Status 200).
@@ -763,11 +1120,14 @@ class BuyerSystem:
                         with system.lock:
                             system.accepted.append(cxml.payload_id_of(body))
                     answer = cxml.build_response(code, text)
-                    self.send_response(code)
-                    self.send_header("Content-Type", "text/xml")
-                    self.send_header("Content-Length", str(len(answer)))
-                    self.end_headers()
-                    self.wfile.write(answer)
+                    try:
+                        self.send_response(code)
+                        self.send_header("Content-Type", "text/xml")
+                        self.send_header("Content-Length", str(len(answer)))
+                        self.end_headers()
+                        self.wfile.write(answer)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass  # 'slow': our side stopped waiting, as it should
 
                 def log_message(self, *_args):
                     pass
@@ -778,9 +1138,11 @@ class BuyerSystem:
 
 
 def outbound_faults(args, state, checks, buyer_system):
-    """Phase 4: the confirmations queued while the buyers' endpoint was down get through."""
+    """Phase 6b: the confirmations and invoices kept while the buyers' endpoint was down get
+    through once it is back, each accepted once."""
     stored = outbound_counts(args.db)
-    print(f"workers confirmations after the burst (endpoint down): {stored}")
+    by_kind = outbound_counts(args.db, by_kind=True)
+    print(f"workers documents to send after the burst (endpoint down): {_by_kind(by_kind)}")
 
     def send_due(mode, limit=None):
         """Let the server's cron worker send what is due (at most ``limit`` documents)."""
@@ -792,9 +1154,9 @@ def outbound_faults(args, state, checks, buyer_system):
                 """UPDATE punchout_message SET next_attempt_at = now() at time zone 'utc'
                     WHERE id IN (SELECT id FROM punchout_message
                                   WHERE direction = 'out' AND state = 'pending'
-                                    AND kind = 'cxml_confirmation'
+                                    AND kind IN %s
                                   ORDER BY id LIMIT %s)""",
-                [limit or 1000000],
+                [OUTBOUND_KINDS, limit or 1000000],
             )
         run_cron(args.db, "ir_cron_punchout_send")
         counts = outbound_counts(args.db)
@@ -805,23 +1167,32 @@ def outbound_faults(args, state, checks, buyer_system):
     send_due("error")
     send_due("slow", limit=1)
     final = send_due("up")
+    print(
+        f"workers buyers' endpoint answered {buyer_system.attempts} (error, slow, up); "
+        f"documents now: {_by_kind(outbound_counts(args.db, by_kind=True))}"
+    )
     accepted = buyer_system.accepted
     total = sum(stored.values())
+    kinds = sorted({kind for kind, _state in by_kind})
     checks.check(
-        total > 0 and final.get("done", 0) == total,
-        f"all {total} confirmations delivered once the endpoint is back",
+        total > 0 and final.get("done", 0) == total and len(kinds) == len(OUTBOUND_KINDS),
+        f"all {total} documents ({', '.join(kinds)}) delivered once the endpoint is back",
         f"{final}",
     )
     duplicates = len(accepted) - len(set(accepted))
     checks.check(
         len(set(accepted)) == total,
-        f"{total} confirmations stored, {len(set(accepted))} distinct payloadIDs accepted",
+        f"{total} documents stored, {len(set(accepted))} distinct payloadIDs accepted",
         f"{duplicates} accepted twice (an answer later than our timeout is sent again; the "
         "buyer's system recognises its payloadID)"
         if duplicates
         else "",
     )
     buyer_system.set_mode("down")
+
+
+def _by_kind(counts):
+    return ", ".join(f"{kind} {state} {n}" for (kind, state), n in sorted(counts.items()))
 
 
 def run_cron(db, xmlid, timeout=300):
@@ -846,13 +1217,19 @@ def run_cron(db, xmlid, timeout=300):
     return False
 
 
-def outbound_counts(db):
+def outbound_counts(db, by_kind=False):
+    """Our documents to the buyers' systems: {state: count}, or {(kind, state): count}."""
     with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr:
         cr.execute(
-            """SELECT state, count(*) FROM punchout_message
-                WHERE direction = 'out' AND kind = 'cxml_confirmation' GROUP BY state"""
+            """SELECT kind, state, count(*) FROM punchout_message
+                WHERE direction = 'out' AND kind IN %s GROUP BY kind, state""",
+            [OUTBOUND_KINDS],
         )
-        return dict(cr.fetchall())
+        counts = {}
+        for kind, state, count in cr.fetchall():
+            key = (kind, state) if by_kind else state
+            counts[key] = counts.get(key, 0) + count
+        return counts
 
 
 def _address(buyer):
@@ -895,13 +1272,14 @@ def _plain_order(buyer, po_number, lines=None):
     )
 
 
-def confirmed_orders(db, po_numbers):
+def confirmed_orders(db, po_numbers, states=("sale",)):
+    """{PO number: how many sale orders in ``states`` carry it}."""
     with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr:
         cr.execute(
             """SELECT po, count(so.id) FROM unnest(%s::varchar[]) po
-               LEFT JOIN sale_order so ON so.punchout_po_number = po AND so.state = 'sale'
+               LEFT JOIN sale_order so ON so.punchout_po_number = po AND so.state IN %s
                GROUP BY po""",
-            [po_numbers],
+            [po_numbers, tuple(states)],
         )
         return dict(cr.fetchall())
 
@@ -917,7 +1295,12 @@ def main():
     parser.add_argument("--server-pid", type=int, help="the server's master process")
     parser.add_argument("--restart-db", help="restart this PostgreSQL cluster ('15 main')")
     parser.add_argument("--buyer-port", type=int, default=8399, help="the buyers' endpoint")
+    parser.add_argument("--invoices", type=int, help="(internal) invoice and send N orders")
+    parser.add_argument("--po-like", help="(internal) with --invoices: the PO numbers")
     args = parser.parse_args()
+    if args.invoices:
+        run_invoices(args.db, args.addons_path, args.po_like, args.invoices)
+        return 0
     if args.setup:
         run_setup(args.db, args.addons_path, args.buyers, args.state, args.buyer_port)
         return 0
