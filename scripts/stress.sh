@@ -10,8 +10,8 @@
 #    limit, each input answered within 2 s.
 # 2. Several workers (scripts/stress_workers.py): a fresh database (oci_punchout_stress, or
 #    STRESS_DB), Odoo with --workers 4 and a cron worker on 127.0.0.1 (port 8369, or
-#    STRESS_HTTP_PORT) behind nginx as Odoo's deployment guide sets it up (port + 2; nginx
-#    is installed with apt-get when missing and we are root): 50 buyers (--buyers) punching
+#    STRESS_HTTP_PORT) behind HAProxy, which queues requests beyond 4 per worker (port + 2;
+#    installed with apt-get when missing and we are root): 50 buyers (--buyers) punching
 #    in at once beside as many portal users, then purchase orders, replays and copies while a
 #    second wave shops, orders by e-mail delivered twice at once, a worker killed in the
 #    middle of an OrderRequest and of an e-mailed order, the local PostgreSQL cluster
@@ -76,70 +76,47 @@ cleanup() {
     stop_server "$SERVER_PID"
 }
 
-# ensure_nginx: the reverse proxy every production Odoo runs behind.
-ensure_nginx() {
-    command -v nginx >/dev/null 2>&1 || PATH="$PATH:/usr/sbin"
-    command -v nginx >/dev/null 2>&1 && return 0
+# ensure_haproxy: the reverse proxy in front of the workers.
+ensure_haproxy() {
+    command -v haproxy >/dev/null 2>&1 || PATH="$PATH:/usr/sbin"
+    command -v haproxy >/dev/null 2>&1 && return 0
     [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
-        || die "make stress runs Odoo behind nginx; as root: apt-get install nginx-light"
-    echo "stress: installing the Debian package nginx-light"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; } \
-        >"$WORK_DIR/apt.log" 2>&1 || die "apt-get could not install nginx-light ($WORK_DIR/apt.log)"
+        || die "make stress runs Odoo behind HAProxy; as root: apt-get install haproxy"
+    echo "stress: installing the Debian package haproxy"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy; } \
+        >"$WORK_DIR/apt.log" 2>&1 || die "apt-get could not install haproxy ($WORK_DIR/apt.log)"
 }
 
-# write_nginx_conf PROXY_PORT ODOO_PORT GEVENT_PORT: Odoo's recommended proxy settings
-# (deployment guide), with its files in the work folder.
-write_nginx_conf() {
-    mkdir -p "$WORK_DIR/nginx"
-    local user=""
-    # As root, nginx's workers would run as nobody, who cannot write to the work folder.
-    [ "$(id -u)" = 0 ] && user="user root;"
-    cat >"$WORK_DIR/nginx/nginx.conf" <<CONF
-$user
-daemon off;
-worker_processes 2;
-pid $WORK_DIR/nginx/nginx.pid;
-error_log $WORK_DIR/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $WORK_DIR/nginx/body;
-    proxy_temp_path $WORK_DIR/nginx/proxy;
-    fastcgi_temp_path $WORK_DIR/nginx/fastcgi;
-    uwsgi_temp_path $WORK_DIR/nginx/uwsgi;
-    scgi_temp_path $WORK_DIR/nginx/scgi;
-    upstream odoo { server 127.0.0.1:$2; }
-    upstream odoochat { server 127.0.0.1:$3; }
-    map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
-    server {
-        listen 127.0.0.1:$1 backlog=4096;
-        proxy_read_timeout 720s;
-        proxy_connect_timeout 720s;
-        proxy_send_timeout 720s;
-        client_max_body_size 64m;
-        location /websocket {
-            proxy_pass http://odoochat;
-            proxy_set_header Upgrade \$http_upgrade;
-            proxy_set_header Connection \$connection_upgrade;
-            proxy_set_header X-Forwarded-Host \$http_host;
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto \$scheme;
-            proxy_set_header X-Real-IP \$remote_addr;
-        }
-        location / {
-            proxy_set_header X-Forwarded-Host \$http_host;
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto \$scheme;
-            proxy_set_header X-Real-IP \$remote_addr;
-            proxy_redirect off;
-            proxy_pass http://odoo;
-        }
-    }
-}
+# write_haproxy_conf PROXY_PORT ODOO_PORT GEVENT_PORT: a reverse proxy that queues requests
+# beyond what the workers take at once. Odoo's workers listen with a backlog of 8 per worker
+# and take one request at a time: a proxy that passes every request on at once (nginx's
+# default) overflows that backlog under load, and the kernel drops, then resets, connections
+# it could not queue. HAProxy keeps at most 4 requests per worker in flight and queues the rest.
+write_haproxy_conf() {
+    cat >"$WORK_DIR/haproxy.cfg" <<CONF
+global
+    maxconn 4096
+defaults
+    mode http
+    option forwardfor
+    option http-server-close
+    timeout connect 10s
+    timeout client 720s
+    timeout server 720s
+    timeout queue 600s
+    timeout http-request 30s
+frontend odoo
+    bind 127.0.0.1:$1
+    http-request set-header X-Forwarded-Proto http
+    http-request set-header X-Forwarded-Host %[req.hdr(host)]
+    use_backend odoochat if { path_beg /websocket }
+    default_backend odoo
+backend odoo
+    server odoo 127.0.0.1:$2 maxconn 16
+backend odoochat
+    server odoochat 127.0.0.1:$3
 CONF
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 if [ "$RUN_FUZZ" = 1 ]; then
     echo "== fuzzing the protocol parsers"
@@ -149,7 +126,7 @@ fi
 
 if [ "$RUN_WORKERS" = 1 ]; then
     ensure_postgres
-    ensure_nginx
+    ensure_haproxy
     DB="${STRESS_DB:-oci_punchout_stress}"
     PORT="${STRESS_HTTP_PORT:-8369}"
     PROXY_PORT="$((PORT + 2))"
@@ -161,15 +138,15 @@ if [ "$RUN_WORKERS" = 1 ]; then
     "$PYTHON" "$ROOT/scripts/stress_workers.py" --setup --db "$DB" \
         --addons-path "$ADDONS_PATH" --buyers "$BUYERS" --state "$WORK_DIR/state.json" \
         --buyer-port "$((PORT + 30))"
-    echo "== Odoo with 4 workers and a cron worker on 127.0.0.1:$PORT, behind nginx on" \
-        "http://127.0.0.1:$PROXY_PORT (logs: $LOG, $WORK_DIR/nginx/error.log)"
+    echo "== Odoo with 4 workers and a cron worker on 127.0.0.1:$PORT, behind HAProxy on" \
+        "http://127.0.0.1:$PROXY_PORT (log: $LOG)"
     "${ODOO_CMD[@]}" -d "$DB" --db-filter="^$DB\$" --addons-path="$ADDONS_PATH" \
         --http-interface=127.0.0.1 --http-port="$PORT" --gevent-port="$((PORT + 1))" \
         --proxy-mode --workers=4 --max-cron-threads=1 --limit-time-real=600 --db_maxconn=64 \
         --log-level=info --logfile="$LOG" &
     SERVER_PID=$!
-    write_nginx_conf "$PROXY_PORT" "$PORT" "$((PORT + 1))"
-    nginx -c "$WORK_DIR/nginx/nginx.conf" &
+    write_haproxy_conf "$PROXY_PORT" "$PORT" "$((PORT + 1))"
+    haproxy -q -db -f "$WORK_DIR/haproxy.cfg" &
     PROXY_PID=$!
     for _ in $(seq 1 120); do
         kill -0 "$SERVER_PID" 2>/dev/null || break
