@@ -1,4 +1,4 @@
-"""Tests of protocol/oci.py (SAP OCI) against docs/protocols.md; pytest, no Odoo.
+"""Tests of protocol/oci/ and protocol/browser.py (SAP OCI) against docs/protocols.md; no Odoo.
 
 Run from the addon directory: ``python3 -m pytest protocol/tests -q``.
 """
@@ -75,9 +75,13 @@ def _browser_body(pairs, codec):
 
 
 def test_module_never_imports_odoo():
-    source = (Path(__file__).parents[1] / "oci.py").read_text()
-    assert not re.search(r"^\s*(import|from)\s+odoo", source, re.MULTILINE)
-    assert "from .errors import" in source
+    protocol_dir = Path(__file__).parents[1]
+    paths = [*sorted((protocol_dir / "oci").glob("*.py")), protocol_dir / "browser.py"]
+    for path in paths:
+        source = path.read_text()
+        assert not re.search(r"^\s*(import|from)\s+odoo", source, re.MULTILINE), path
+    assert "from ..errors import" in (protocol_dir / "oci" / "punch_in.py").read_text()
+    assert "from .errors import" in (protocol_dir / "browser.py").read_text()
 
 
 # --------------------------------------------------------------------------------------------
