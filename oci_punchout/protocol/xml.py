@@ -274,3 +274,46 @@ def redact_elements(data, local_names, replacement="***"):
         # Not valid in its own encoding (then no parser reads it): the readable rest redacted.
         text = data.decode(codec, errors="replace")
         return _redact_text(text, local_names, replacement).encode(codec, errors="replace")
+
+
+# --- reading and writing parsed trees (shared by the cXML and order readers) -------------------
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def local_name(el):
+    """The element's name without its namespace."""
+    return etree.QName(el).localname
+
+
+def strip_namespaces(root):
+    """Drop the namespace of every element under ``root``, so paths need no prefixes."""
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag.startswith("{"):
+            el.tag = etree.QName(el).localname
+
+
+def element_text(el):
+    """All text inside ``el``, stripped; '' for None."""
+    return "".join(el.itertext()).strip() if el is not None else ""
+
+
+def find_text(parent, path):
+    """The text of ``parent``'s first element at ``path``; '' when there is none."""
+    return element_text(parent.find(path)) if parent is not None else ""
+
+
+def attribute(el, name, default=""):
+    """The attribute's value, stripped; ``default`` when absent or when ``el`` is None."""
+    return (el.get(name) or default).strip() if el is not None else default
+
+
+def add_element(parent, tag, text=None, attrib=None):
+    """Add a child; attributes whose value is None are left out, text is cleaned for XML."""
+    el = etree.SubElement(parent, tag)
+    for name, value in (attrib or {}).items():
+        if value is not None:
+            el.set(name, _XML_INVALID.sub("", str(value)))
+    if text is not None:
+        el.text = _XML_INVALID.sub("", str(text))
+    return el

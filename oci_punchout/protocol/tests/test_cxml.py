@@ -1,4 +1,4 @@
-"""Tests of the cXML module (protocol/cxml.py); pytest, no Odoo.
+"""Tests of the cXML module (the protocol/cxml package); pytest, no Odoo.
 
 Run from the addon directory: ``python3 -m pytest protocol/tests/test_cxml.py -q``. Real sample
 documents and the official DTDs come from the shared folder (``PUNCHOUT_SHARED``, default: the

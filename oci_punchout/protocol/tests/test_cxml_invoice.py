@@ -1,4 +1,4 @@
-"""Tests of cXML invoices (InvoiceDetailRequest in protocol/cxml.py); pytest, no Odoo.
+"""Tests of cXML invoices (InvoiceDetailRequest, protocol/cxml/invoice.py); pytest, no Odoo.
 
 Every document we build is validated against the official 1.2.037 ``InvoiceDetail.dtd`` from the
 shared folder (``PUNCHOUT_SHARED``, default: the repository's sibling ``shared``), loaded from
