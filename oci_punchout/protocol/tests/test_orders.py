@@ -1,4 +1,4 @@
-"""Tests of the e-mailed purchase order readers (protocol/orders.py); pytest, no Odoo.
+"""Tests of the e-mailed purchase order readers (the protocol/orders package); pytest, no Odoo.
 
 Run from the addon directory: ``python3 -m pytest protocol/tests/test_orders.py -q``. The OASIS
 UBL example and schemas and the cXML samples come from the shared folder (``PUNCHOUT_SHARED``,
