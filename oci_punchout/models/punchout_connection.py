@@ -12,7 +12,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
 from odoo.tools import config, email_normalize, escape_psql
 
-from ..protocol import oci
+from ..protocol import browser
 
 _logger = logging.getLogger(__name__)
 
@@ -346,7 +346,7 @@ class PunchoutConnection(models.Model):
         parts = urlsplit(url or "")
         if self.test_mode and parts.hostname in TEST_MODE_HOSTS and "@" not in parts.netloc:
             prefixes.append(f"{parts.scheme}://{parts.netloc}/")
-        oci.check_return_url(url, prefixes, allow_http=self.test_mode)
+        browser.check_return_url(url, prefixes, allow_http=self.test_mode)
 
     def _get_product_domain(self):
         """Domain on product.template of what this buyer may see and order."""

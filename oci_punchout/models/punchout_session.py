@@ -6,7 +6,7 @@ from decimal import Decimal
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..protocol import cxml, oci
+from ..protocol import browser, cxml, oci
 
 START_TOKEN_MINUTES = 5
 
@@ -282,7 +282,7 @@ class PunchoutSession(models.Model):
     def _cxml_render(self, document):
         connection = self.connection_id
         value = cxml.encode_browser_form_value(document, connection.cxml_form_encoding)
-        return oci.render_return_page(
+        return browser.render_return_page(
             self.return_url,
             [(connection.cxml_form_field_name or "cxml-urlencoded", value)],
             target=self.return_target or "_top",
