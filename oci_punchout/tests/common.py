@@ -1,7 +1,9 @@
 import os
 import re
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from unittest.mock import patch
 
 from lxml import etree, html
 
@@ -9,6 +11,8 @@ from odoo import Command
 from odoo.tests import HttpCase
 
 from odoo.addons.base.tests.common import BaseCommon
+
+from ..protocol import cxml
 
 SHARED = Path(
     os.environ.get("PUNCHOUT_SHARED") or Path(__file__).resolve().parents[2].parent / "shared"
@@ -35,6 +39,46 @@ def assert_valid_cxml(document, dtd="cXML", version="1.2.063"):
             f"not valid against {version} {dtd}.dtd: {validator.error_log.filter_from_errors()}"
         )
     return root
+
+
+def cxml_ok(message=""):
+    """The buyer system's answer taking a cXML document: HTTP 200 with cXML Status 200."""
+    return 200, cxml.build_response(200, "OK", message)
+
+
+class BuyerSystem:
+    """The buyer's procurement system behind our one outbound HTTP method
+    (``punchout.connection._punchout_post``).
+
+    Records each post in ``received`` as ``(url, body)`` and answers with ``answers`` in turn,
+    the last one for every further post: an ``(HTTP status, body)`` pair, an exception to
+    raise (``requests.ConnectionError``, ``requests.Timeout``), or a callable taking
+    ``(url, body)`` and returning a pair. Without answers: cXML 200 OK.
+    """
+
+    def __init__(self, *answers):
+        self.answers = list(answers) or [cxml_ok()]
+        self.received = []
+
+    def __call__(self, url, body, content_type="text/xml; charset=UTF-8"):
+        # Patched onto the model class as a plain object: called without the connection.
+        self.received.append((url, body))
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer(url, body) if callable(answer) else answer
+
+    @contextmanager
+    def patched(self, env):
+        """Within the block, every document we post reaches this system."""
+        with patch.object(type(env["punchout.connection"]), "_punchout_post", self):
+            yield self
+
+
+def mock_buyer_system(env, *answers):
+    """A context manager within which every document we post reaches a
+    ``BuyerSystem(*answers)``, which it yields."""
+    return BuyerSystem(*answers).patched(env)
 
 
 HOOK_URL = "https://srm.buyer.example/sap/bc/gui/sap/its/bbpcatalog?~OkCode=ADDI&sap-client=100"

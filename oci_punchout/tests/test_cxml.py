@@ -3,7 +3,6 @@ import re
 import threading
 from datetime import datetime, timezone
 from decimal import Decimal
-from unittest.mock import patch
 
 import requests
 from lxml import etree
@@ -15,7 +14,7 @@ from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
 from ..protocol import cxml
-from .common import CXML_SAMPLES, PunchoutHttpCase, assert_valid_cxml
+from .common import CXML_SAMPLES, PunchoutHttpCase, assert_valid_cxml, mock_buyer_system
 
 BUYER = cxml.Credential("NetworkId", "inbound@prominate-platform.com", "s3cr3t")
 SUPPLIER = cxml.Credential("NetworkId", "supplier@supplier.com")
@@ -448,13 +447,11 @@ class TestCxmlOrders(CxmlCase):
         session, document = self.shop_and_transfer()
         quotation = session.order_id
         body, _order = self.order_from_cart(document, order_id="PO-1001", payload_id="po-1@buyer")
-        with patch.object(
-            type(self.env["punchout.connection"]), "_punchout_post", autospec=True
-        ) as post:
+        with mock_buyer_system(self.env) as buyer_system:
             (code, text), _answer = self._post_order(body)
             self.env["punchout.message"]._cron_send_pending()
         self.assertEqual(code, 200, text)
-        post.assert_not_called()  # no confirmation URL on this connection
+        self.assertEqual(buyer_system.received, [])  # no confirmation URL on this connection
         quotation.invalidate_recordset()
         self.assertRecordValues(
             quotation,
@@ -835,30 +832,21 @@ class TestCxmlConfirmation(CxmlCase):
         super().setUpClass()
         cls.cxml_connection.cxml_confirmation_url = "https://buyer.example/cxml/confirm"
 
-    def _ok(self, status=200, text="OK"):
-        return 200, cxml.build_response(status, text)
-
     def test_confirmation_is_sent_once_and_valid(self):
         session, document = self.shop_and_transfer()
         body, _order = self.order_from_cart(document, order_id="PO-7007", payload_id="po-7@buyer")
-        sent = []
-
-        def buyer_system(connection, url, data, content_type="text/xml; charset=UTF-8"):
-            sent.append((url, data))
-            return self._ok()
-
         cron = self.env.ref("oci_punchout.ir_cron_punchout_send")
         Trigger = self.env["ir.cron.trigger"].sudo()
         triggers = Trigger.search_count([("cron_id", "=", cron.id)])
-        with patch.object(type(self.env["punchout.connection"]), "_punchout_post", buyer_system):
+        with mock_buyer_system(self.env) as buyer_system:
             root, _answer = self.post_cxml(body)
             self.assertEqual(self.status(root)[0], 200)
             # Answered first; the send job is woken to send the confirmation right after.
-            self.assertEqual(sent, [])
+            self.assertEqual(buyer_system.received, [])
             self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), triggers + 1)
             self.env["punchout.message"]._cron_send_pending()
-        self.assertEqual(len(sent), 1)
-        url, data = sent[0]
+        self.assertEqual(len(buyer_system.received), 1)
+        url, data = buyer_system.received[0]
         self.assertEqual(url, "https://buyer.example/cxml/confirm")
         confirmation = assert_valid_cxml(data, dtd="Fulfill")
         self.assertEqual(
@@ -881,13 +869,7 @@ class TestCxmlConfirmation(CxmlCase):
     def test_confirmation_failures_are_retried_with_the_same_document(self):
         _session, document = self.shop_and_transfer()
         body, _order = self.order_from_cart(document, order_id="PO-8008")
-        attempts = []
-
-        def down(connection, url, data, content_type="text/xml; charset=UTF-8"):
-            attempts.append(data)
-            raise requests.ConnectionError("connection refused")
-
-        with patch.object(type(self.env["punchout.connection"]), "_punchout_post", down):
+        with mock_buyer_system(self.env, requests.ConnectionError("connection refused")) as down:
             root, _answer = self.post_cxml(body)
             self.env["punchout.message"]._cron_send_pending()
         self.assertEqual(self.status(root)[0], 200)  # the order itself is fine
@@ -895,25 +877,20 @@ class TestCxmlConfirmation(CxmlCase):
         self.assertEqual(message.state, "pending")
         self.assertIn("connection refused", message.error)
 
-        def server_error(connection, url, data, content_type="text/xml; charset=UTF-8"):
-            attempts.append(data)
-            return 500, b"<html>oops</html>"
-
         message.next_attempt_at = "2000-01-01 00:00:00"
-        with patch.object(type(self.env["punchout.connection"]), "_punchout_post", server_error):
+        with mock_buyer_system(self.env, (500, b"<html>oops</html>")) as server_error:
             self.env["punchout.message"]._cron_send_pending()
         self.assertEqual(message.state, "pending")
 
-        def accepted(connection, url, data, content_type="text/xml; charset=UTF-8"):
-            attempts.append(data)
-            return self._ok()
-
         message.next_attempt_at = "2000-01-01 00:00:00"
-        with patch.object(type(self.env["punchout.connection"]), "_punchout_post", accepted):
+        with mock_buyer_system(self.env) as accepted:
             self.env["punchout.message"]._cron_send_pending()
             self.env["punchout.message"]._cron_send_pending()
             message.action_send_now()
         self.assertEqual(message.state, "done")
+        attempts = [
+            data for buyer in (down, server_error, accepted) for _url, data in buyer.received
+        ]
         self.assertEqual(len(attempts), 3)  # never once more after it was taken
         payload_ids = {re.search(rb'payloadID="([^"]+)"', data).group(1) for data in attempts}
         self.assertEqual(len(payload_ids), 1)
@@ -945,10 +922,8 @@ class TestCxmlConfirmation(CxmlCase):
         _session, document = self.shop_and_transfer()
         body, _order = self.order_from_cart(document, order_id="PO-9009")
 
-        def refuses(connection, url, data, content_type="text/xml; charset=UTF-8"):
-            return 200, cxml.build_response(400, "Bad Request", "Unknown order")
-
-        with patch.object(type(self.env["punchout.connection"]), "_punchout_post", refuses):
+        refusal = (200, cxml.build_response(400, "Bad Request", "Unknown order"))
+        with mock_buyer_system(self.env, refusal):
             self.post_cxml(body)
             self.env["punchout.message"]._cron_send_pending()
         message = self.env["punchout.message"].search([("kind", "=", "cxml_confirmation")])
@@ -962,16 +937,10 @@ class TestCxmlConfirmation(CxmlCase):
         cart.items[1].unit_price = cxml.Money(Decimal("17.50"), cart.items[1].unit_price.currency)
         bill_to = cxml.Address(name="Buyer", street=["Hauptstrasse 5"], city="Berlin")
         order = cxml.order_request_from_cart(cart, "PO-1010", bill_to)
-        sent = []
-
-        def buyer_system(connection, url, data, content_type="text/xml; charset=UTF-8"):
-            sent.append(data)
-            return self._ok()
-
-        with patch.object(type(self.env["punchout.connection"]), "_punchout_post", buyer_system):
+        with mock_buyer_system(self.env) as buyer_system:
             self.post_cxml(cxml.build_order_request(buyer_header(), order, deployment_mode="test"))
             self.env["punchout.message"]._cron_send_pending()
-        confirmation = assert_valid_cxml(sent[0], dtd="Fulfill")
+        confirmation = assert_valid_cxml(buyer_system.received[0][1], dtd="Fulfill")
         header = confirmation.find("Request/ConfirmationRequest/ConfirmationHeader")
         self.assertEqual(header.get("type"), "detail")
         prices = [

@@ -1,5 +1,4 @@
 import re
-from unittest.mock import patch
 
 import psycopg2
 import requests
@@ -11,7 +10,7 @@ from odoo.tools import mute_logger
 
 from ..models.punchout_message import MAX_SEND_ATTEMPTS
 from ..protocol import cxml
-from .common import NO_NETWORK, assert_valid_cxml
+from .common import NO_NETWORK, BuyerSystem, assert_valid_cxml, cxml_ok, mock_buyer_system
 from .einvoice_common import EINVOICE_RULES_DIR, UBL_XSD_DIR, EinvoiceCommon
 
 
@@ -24,24 +23,8 @@ def payload_id(document):
     return cxml.payload_id_of(document)
 
 
-class BuyerSystem:
-    """The buyer's procurement system behind our one outbound HTTP method."""
-
-    def __init__(self, *answers):
-        self.answers = list(answers)
-        self.received = []
-
-    def __call__(self, url, body, content_type="text/xml; charset=UTF-8"):
-        # Patched onto the class as a plain object: called without the connection.
-        self.received.append((url, body))
-        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-
 def ok():
-    return 200, cxml.build_response(200, "OK", "Invoice received.")
+    return cxml_ok("Invoice received.")
 
 
 @tagged("post_install", "-at_install")
@@ -72,7 +55,7 @@ class TestEinvoiceSend(EinvoiceCommon):
         return wizard
 
     def _send(self, invoice, buyer_system, **values):
-        with patch.object(type(self.env["punchout.connection"]), "_punchout_post", buyer_system):
+        with buyer_system.patched(self.env):
             return self._wizard(invoice, **values).action_send_and_print()
 
     def _cxml_messages(self, invoice):
@@ -224,11 +207,7 @@ class TestEinvoiceSend(EinvoiceCommon):
 
         for failure in failures[1:]:
             message.sudo().next_attempt_at = "2000-01-01 00:00:00"
-            with patch.object(
-                type(self.env["punchout.connection"]),
-                "_punchout_post",
-                BuyerSystem(failure),
-            ):
+            with mock_buyer_system(self.env, failure):
                 self.env["punchout.message"]._cron_send_pending()
             self.assertEqual(message.state, "pending", failure)
             self.assertTrue(invoice.punchout_cxml_error)
@@ -296,7 +275,7 @@ class TestEinvoiceSend(EinvoiceCommon):
         self.assertIn(expected, alert["message"])
         buyer_system = BuyerSystem(ok())
         with (
-            patch.object(type(self.env["punchout.connection"]), "_punchout_post", buyer_system),
+            buyer_system.patched(self.env),
             self.assertRaisesRegex(UserError, re.escape(expected)),
         ):
             wizard.action_send_and_print()
@@ -342,7 +321,7 @@ class TestEinvoiceSend(EinvoiceCommon):
         self.assertFalse(invoice.punchout_cxml_state)
         first.sudo().next_attempt_at = "2000-01-01 00:00:00"
         buyer_system = BuyerSystem(ok())
-        with patch.object(type(self.env["punchout.connection"]), "_punchout_post", buyer_system):
+        with buyer_system.patched(self.env):
             self.env["punchout.message"]._cron_send_pending()
             first.action_send_now()
         self.assertFalse(buyer_system.received, "a withdrawn invoice is never delivered")
@@ -367,11 +346,7 @@ class TestEinvoiceSend(EinvoiceCommon):
         message = self._cxml_messages(invoice)
         message.sudo().attempt_count = MAX_SEND_ATTEMPTS
         message.sudo().next_attempt_at = "2000-01-01 00:00:00"
-        with patch.object(
-            type(self.env["punchout.connection"]),
-            "_punchout_post",
-            BuyerSystem(requests.Timeout()),
-        ):
+        with mock_buyer_system(self.env, requests.Timeout()):
             self.env["punchout.message"]._cron_send_pending()
         self.assertEqual(message.state, "error")
         self.assertEqual(invoice.punchout_cxml_state, "error")

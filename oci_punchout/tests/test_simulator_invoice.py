@@ -1,10 +1,8 @@
-from unittest.mock import patch
-
 from odoo.tests import tagged
 
 from ..controllers.simulator import simulator_signature
 from ..protocol import cxml
-from .common import assert_valid_cxml
+from .common import assert_valid_cxml, mock_buyer_system
 from .test_cxml import SUPPLIER, CxmlCase
 
 
@@ -117,18 +115,15 @@ class TestSimulatorInvoice(CxmlCase):
         invoice = self.ordered_and_invoiced("PO-9003")
         # A company sending its first document chooses its layout first.
         self.company.external_report_layout_id = self.env.ref("web.external_layout_standard")
-        received = []
-
-        def buyer_system(connection, url, body, content_type="text/xml; charset=UTF-8"):
-            # The buyer's system, mocked: within a tour, the server cannot call itself.
-            received.append(cxml.parse_invoice_detail_request(body).request)
-            return 200, cxml.build_response(200, "OK")
-
-        with patch.object(type(self.env["punchout.connection"]), "_punchout_post", buyer_system):
+        # The buyer's system, mocked: within a tour, the server cannot call itself.
+        with mock_buyer_system(self.env) as buyer_system:
             self.start_tour(
                 f"/odoo/action-account.action_move_out_invoice_type/{invoice.id}",
                 "oci_punchout_cxml_invoice_send",
                 login="admin",
             )
+        received = [
+            cxml.parse_invoice_detail_request(body).request for _url, body in buyer_system.received
+        ]
         self.assertEqual([document.order_id for document in received], ["PO-9003"])
         self.assertEqual(invoice.punchout_cxml_state, "done")
