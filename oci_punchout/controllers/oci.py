@@ -1,6 +1,6 @@
 import logging
 import re
-from urllib.parse import unquote_plus, urlencode
+from urllib.parse import unquote_plus
 
 from odoo import http
 from odoo.exceptions import AccessDenied
@@ -132,23 +132,26 @@ class PunchoutOciController(http.Controller):
                 429, request.env._("Too many failed logins. Please try again later.")
             )
 
-        Connection = request.env["punchout.connection"].sudo()
+        Oci = request.env["punchout.oci"].sudo()
         try:
             with request.env.cr.savepoint():
-                connection = Connection._oci_find(code, params)
+                connection = Oci._find_connection(code, params)
                 message.write({"connection_id": connection.id})
-                punch_in = connection._oci_parse_punch_in(params)
+                punch_in = Oci._parse_punch_in(connection, params)
                 secret_names = [connection.oci_password_param or "PASSWORD"]
                 message.payload = Message._format_payload(redact_params(params, secret_names))
-                connection._oci_authenticate(punch_in)
+                Oci._authenticate(connection, punch_in)
                 if punch_in.function in ("VALIDATE", "BACKGROUND_SEARCH"):
-                    return self._oci_answer_at_once(connection, punch_in, message)
+                    page, kind, count = Oci._function_page(connection, punch_in)
+                    message.kind = kind
+                    message._set_done(error=False if count else "No matching product.")
+                    return _html_response(page, punch_in.charset)
                 operation = {"DETAIL": "detail", "SOURCING": "source"}.get(
                     punch_in.function, "create"
                 )
                 user = connection._get_end_user(punch_in.end_user)
                 session, token = connection._open_session(
-                    "oci", user, operation, **connection._oci_session_values(punch_in)
+                    "oci", user, operation, **Oci._session_values(punch_in)
                 )
         except PunchoutProtocolError as exc:
             # cXML's 450 "Not Implemented" has no HTTP equivalent for a browser.
@@ -180,26 +183,7 @@ class PunchoutOciController(http.Controller):
         request.session["punchout_session_id"] = session.id
         request.session["sale_order_id"] = session.order_id.id
         request.session.pop("website_sale_current_pl", None)
-        return request.redirect(self._oci_landing_url(connection, punch_in), local=True)
-
-    def _oci_answer_at_once(self, connection, punch_in, message):
-        if punch_in.function == "VALIDATE":
-            page, count = connection._oci_validate_page(punch_in)
-            message.kind = "oci_validate"
-        else:
-            page, count = connection._oci_background_search_page(punch_in)
-            message.kind = "oci_search"
-        message._set_done(error=False if count else "No matching product.")
-        return _html_response(page, punch_in.charset)
-
-    def _oci_landing_url(self, connection, punch_in):
-        if punch_in.function == "DETAIL":
-            product = connection._oci_find_product(punch_in.product_id)
-            if product:
-                return product.website_url
-        if punch_in.function == "SOURCING" and punch_in.search_string:
-            return "/shop?" + urlencode({"search": punch_in.search_string})
-        return "/shop"
+        return request.redirect(Oci._landing_url(connection, punch_in), local=True)
 
 
 def _html_response(page, charset):

@@ -6,7 +6,7 @@ from decimal import Decimal
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..protocol import browser, cxml, oci
+from ..protocol import browser, cxml
 
 START_TOKEN_MINUTES = 5
 
@@ -195,49 +195,13 @@ class PunchoutSession(models.Model):
         self.ensure_one()
         if self.protocol == "cxml":
             return self._cxml_transfer()
-        return self._oci_transfer()
+        return self.env["punchout.oci"]._transfer(self)
 
     def _cancel(self):
         self.ensure_one()
         if self.protocol == "cxml":
             return self._cxml_cancel()
-        return self._oci_cancel(), []
-
-    def _oci_transfer(self):
-        """Return the cart: the OCI page, auto-submitted to the buyer's HOOK_URL.
-
-        The cart becomes a quotation sent to the buyer, valid for the connection's validity.
-        """
-        self.ensure_one()
-        self._check_open()
-        connection = self.connection_id
-        order = self.order_id.sudo()
-        lines = order.order_line.filtered(lambda line: not line.display_type and line.product_id)
-        items = [connection._oci_item_from_order_line(line) for line in lines]
-        fields_pairs = connection._oci_build_fields(items)
-        page = self._oci_render(fields_pairs)
-        self._mark_transferred()
-        self._flush_as_superuser()
-        return page, fields_pairs
-
-    def _oci_cancel(self):
-        """Return an empty cart: how OCI says the user cancelled."""
-        self.ensure_one()
-        self._check_open()
-        page = self._oci_render([])
-        self.order_id.sudo()._action_cancel()
-        self.write({"state": "cancelled"})
-        self._flush_as_superuser()
-        return page
-
-    def _oci_render(self, fields_pairs):
-        return oci.render_return_page(
-            self.return_url,
-            fields_pairs,
-            target=self.return_target or "_top",
-            charset=self.charset or "utf-8",
-            echo_params=self.echo_params or {},
-        )
+        return self.env["punchout.oci"]._cancel(self), []
 
     # ------------------------------------------------------------------
     # cXML

@@ -35,7 +35,8 @@ class TestPunchoutConnection(PunchoutCommon):
         self.assertNotIn(PASSWORD, connection.oci_password_hash)
         self.assertFalse(connection.oci_password)
         self.assertTrue(connection.oci_password_set)
-        connection._oci_check_credentials(_punch_in())
+        Oci = self.env["punchout.oci"]
+        Oci._check_credentials(connection, _punch_in())
         for username, password in (
             ("buyer", "wrong"),
             ("Buyer", PASSWORD),
@@ -46,11 +47,11 @@ class TestPunchoutConnection(PunchoutCommon):
                 self.subTest(username=username, password=password),
                 self.assertRaises(AuthenticationFailed),
             ):
-                connection._oci_check_credentials(_punch_in(username, password))
+                Oci._check_credentials(connection, _punch_in(username, password))
         connection.oci_password = "new-password"
-        connection._oci_check_credentials(_punch_in(password="new-password"))
+        Oci._check_credentials(connection, _punch_in(password="new-password"))
         with self.assertRaises(AuthenticationFailed):
-            connection._oci_check_credentials(_punch_in())
+            Oci._check_credentials(connection, _punch_in())
 
     def test_end_user_lookup_is_exact(self):
         """% and _ in a buyer-sent address are characters, not wildcards matching other users."""
@@ -155,8 +156,12 @@ class TestPunchoutConnection(PunchoutCommon):
         self.assertIn(self.product_drill.product_tmpl_id, visible)
 
     def test_oci_item_from_product_uses_pricelist_and_settings(self):
-        item = self.connection._oci_item_from_product(
-            self.product_paper, 2.0, self.connection._oci_price(self.product_paper, 2.0)
+        Oci = self.env["punchout.oci"]
+        item = Oci._item_from_product(
+            self.connection,
+            self.product_paper,
+            2.0,
+            Oci._price(self.connection, self.product_paper, 2.0),
         )
         self.assertEqual(float(item.price), 81.25)
         self.assertEqual(item.unit, "C62")
@@ -165,10 +170,10 @@ class TestPunchoutConnection(PunchoutCommon):
         self.assertEqual(item.matgroup, "44120000")
         self.assertEqual(item.ext_product_id, str(self.product_paper.id))
         self.connection.oci_matgroup_source = "category"
-        item = self.connection._oci_item_from_product(self.product_paper, 1.0, 81.25)
+        item = Oci._item_from_product(self.connection, self.product_paper, 1.0, 81.25)
         self.assertEqual(item.matgroup, "Paper")
         self.connection.oci_matgroup_source = "none"
-        item = self.connection._oci_item_from_product(self.product_paper, 1.0, 81.25)
+        item = Oci._item_from_product(self.connection, self.product_paper, 1.0, 81.25)
         self.assertEqual(item.matgroup, "")
 
     def test_catalogue_url(self):
