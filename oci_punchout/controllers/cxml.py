@@ -1,52 +1,17 @@
 import email
 import email.policy
 import logging
-import random
-import time
 
-from psycopg2 import errors as pg_errors
-
-from odoo import SUPERUSER_ID, api, http
+from odoo import http
 from odoo.exceptions import AccessDenied
 from odoo.http import request
-from odoo.service.model import (
-    MAX_TRIES_ON_CONCURRENCY_FAILURE,
-    PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
-)
 
 from ..models.punchout_connection import MAX_CXML_BYTES
-from ..protocol import cxml
+from ..models.punchout_message import run_in_new_transaction
 from ..protocol.errors import PayloadTooLarge, PunchoutProtocolError, TooManyRequests
 from .oci import _error_page, note_proxy_headers
 
 _logger = logging.getLogger(__name__)
-
-
-def _in_new_transaction(function):
-    """Run ``function(env)`` in a transaction of its own, committed when it returns.
-
-    Inbound documents are stored before they are processed, so that a failure of the
-    processing (rolled back on its own) never loses the document. A concurrency error (two
-    workers writing the same rows, e.g. two copies of one order for the same buyer) is retried
-    in a new transaction as Odoo retries its own requests, which such a transaction is not.
-    """
-    for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
-        try:
-            with request.env.registry.cursor() as cr:
-                env = api.Environment(cr, SUPERUSER_ID, {})
-                result = function(env)
-                env.flush_all()  # the transaction only keeps weak references to its envs
-                return result
-        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as exc:
-            if attempt == MAX_TRIES_ON_CONCURRENCY_FAILURE:
-                raise
-            _logger.info(
-                "%s, retrying (%s/%s)",
-                type(exc).__name__,
-                attempt,
-                MAX_TRIES_ON_CONCURRENCY_FAILURE,
-            )
-            time.sleep(random.uniform(0.0, 2**attempt))
 
 
 def _xml_response(body, status=200):
@@ -130,41 +95,23 @@ class PunchoutCxmlController(http.Controller):
         except PunchoutProtocolError as exc:
             return self._refuse(exc, body, remote_addr)
 
-        message_id = _in_new_transaction(
-            lambda env: env["punchout.message"]._cxml_store(body, remote_addr).id
+        response, _message, status = (
+            request.env["punchout.message"]
+            .sudo()
+            ._cxml_receive(body, remote_addr, attachments, run=self._new_transaction)
         )
-
-        def on_message(method, *args):
-            return _in_new_transaction(
-                lambda env: getattr(env["punchout.message"].browse(message_id), method)(*args)
-            )
-
-        try:
-            response = on_message("_cxml_process", body, attachments)
-        except pg_errors.UniqueViolation:
-            # A copy of this document was processed meanwhile (the database said so).
-            response = on_message("_cxml_replay", body)
-        except PunchoutProtocolError as exc:
-            response = cxml.build_error_response(exc)
-            on_message("_cxml_set_failed", body, exc.message, exc.status, response)
-            if exc.status == 429:
-                return _xml_response(response, status=429)
-        except Exception as exc:  # the buyer's system gets a 500 Status, the log the cause
-            _logger.exception("cXML request %s failed", message_id)
-            response = cxml.build_error_response(exc)
-            on_message("_cxml_set_failed", body, f"Internal error: {exc}", 500, response)
-        return _xml_response(response)
+        return _xml_response(response, status=429 if status == 429 else 200)
 
     def _refuse(self, exc, body, remote_addr):
-        response = cxml.build_error_response(exc)
-        _in_new_transaction(
-            lambda env: (
-                env["punchout.message"]
-                ._cxml_store(body, remote_addr)
-                ._cxml_set_failed(body, exc.message, exc.status, response)
-            )
+        response = (
+            request.env["punchout.message"]
+            .sudo()
+            ._cxml_refuse(exc, body, remote_addr, run=self._new_transaction)
         )
         return _xml_response(response, status=429 if exc.status == 429 else 200)
+
+    def _new_transaction(self, function):
+        return run_in_new_transaction(request.env.registry, function)
 
     @http.route(
         "/punchout/start/<string:token>",

@@ -9,45 +9,35 @@ request's transaction, so the message log shows them like real ones.
 
 import base64
 import binascii
-import hashlib
 import logging
-import os
 import re
 import secrets
 from dataclasses import replace
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl
 
-from lxml import etree
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
 from odoo import SUPERUSER_ID, api, http
 from odoo.http import request
 from odoo.tools import consteq
-from odoo.tools.misc import hmac as odoo_hmac
 
 from ..models.punchout_connection import MAX_CXML_BYTES
 from ..protocol import cxml, oci
+from ..protocol.cxml import buyer_checks
 from ..protocol.errors import PunchoutProtocolError
-from ..protocol.xml import parse_xml
 
 _logger = logging.getLogger(__name__)
 
 SIMULATOR_CHARSETS = ("utf-8", "iso-8859-1", "windows-1252")
 SIMULATOR_USER_AGENT = "Odoo oci_punchout buyer simulator"
 DTD_PATH_PARAM = "oci_punchout.cxml_dtd_path"
-MAX_DTD_ERRORS = 50
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-_SHARED_SECRET_TAG = re.compile(rb"<(?:[\w.-]+:)?(?:SharedSecret|CredentialMac)\b")
-
-
-def simulator_signature(env, connection_id):
-    return odoo_hmac(env(su=True), "punchout-simulator", connection_id)
 
 
 def _signed_connection(connection_id, signature, protocol=None):
     """The connection of a simulator return URL; 404 unless its signature is ours."""
-    if not consteq(signature, simulator_signature(request.env, connection_id)):
+    if not consteq(signature, request.env["punchout.simulator"]._signature(connection_id)):
         raise NotFound()
     connection = request.env["punchout.connection"].sudo().browse(connection_id).exists()
     if not connection or (protocol and connection.protocol != protocol):
@@ -55,31 +45,13 @@ def _signed_connection(connection_id, signature, protocol=None):
     return connection
 
 
-def simulator_buyer_cookie(env, connection_id, nonce):
-    """The BuyerCookie of a simulated cXML punch-in: derived from the nonce of its return URL,
-    so the return page can tell whether the cart message echoes the cookie it was sent."""
-    return odoo_hmac(env(su=True), "punchout-simulator-cookie", (connection_id, nonce))[:40]
-
-
-def simulator_cxml_return_url(env, connection, nonce, base_url=None):
-    """The signed BrowserFormPost URL of a simulated cXML punch-in. It lies under
-    ``/punchout/simulator/return/``, which every connection accepts as a return URL."""
-    base_url = (base_url or connection.website_id.get_base_url()).rstrip("/")
-    signature = simulator_signature(env, connection.id)
-    return f"{base_url}/punchout/simulator/return/{connection.id}/{signature}/cxml/{nonce}"
-
-
-def _cart_signature(env, connection_id, nonce, document):
-    digest = hashlib.sha256(document).hexdigest()
-    return odoo_hmac(env(su=True), "punchout-simulator-cart", (connection_id, nonce, digest))
-
-
 def _buyer_header(connection, shared_secret):
     """The header of the buyer's requests: From/Sender the buyer (with the typed secret)."""
-    buyer = connection._cxml_buyer_credential()
+    Cxml = connection.env["punchout.cxml"]
+    buyer = Cxml._buyer_credential(connection)
     return cxml.Header(
         from_credentials=[buyer],
-        to_credentials=[connection._cxml_our_credential()],
+        to_credentials=[Cxml._our_credential(connection)],
         sender_credentials=[replace(buyer, shared_secret=shared_secret or None)],
         user_agent=SIMULATOR_USER_AGENT,
     )
@@ -90,25 +62,15 @@ def _deployment_mode(connection):
 
 
 def _process_cxml(body):
-    """Hand a buyer's cXML request to the code behind ``/punchout/cxml``, in this transaction.
+    """Hand a buyer's cXML request to the code behind ``/punchout/cxml``, in this transaction
+    (each step in a savepoint): stored, processed, answered as the endpoint does.
 
-    The document is stored first, then processed in a savepoint: a refusal rolls back what the
-    processing wrote, keeps the stored document and records why, as the endpoint does.
     :returns: (Response bytes, the punchout.message of the request)
     """
     env = api.Environment(request.env.cr, SUPERUSER_ID, {})
-    remote_addr = request.httprequest.remote_addr
-    message = env["punchout.message"]._cxml_store(body, remote_addr)
-    try:
-        with env.cr.savepoint():
-            response = env["punchout.connection"]._cxml_handle_request(body, message)
-    except PunchoutProtocolError as exc:
-        response = cxml.build_error_response(exc)
-        message._cxml_set_failed(body, exc.message, exc.status, response)
-    except Exception as exc:  # shown like the 500 Status a buyer's system would get
-        _logger.exception("Simulated cXML request %s failed", message.id)
-        response = cxml.build_error_response(exc)
-        message._cxml_set_failed(body, f"Internal error: {exc}", 500, response)
+    response, message, _status = env["punchout.message"]._cxml_receive(
+        body, request.httprequest.remote_addr
+    )
     return response, message
 
 
@@ -130,35 +92,13 @@ def _dtd_check(document):
                 param=DTD_PATH_PARAM,
             )
         ]
-    path = param.strip()
-    if not path.lower().endswith(".dtd"):
-        path = os.path.join(path, "cXML.dtd")
-    if not os.path.isfile(path):
-        return "skipped", [
-            request.env._(
-                "DTD check skipped: %(path)s does not exist (system parameter %(param)s)",
-                path=path,
-                param=DTD_PATH_PARAM,
-            )
-        ]
-    try:
-        dtd = etree.DTD(path)
-    except (etree.DTDError, OSError) as exc:
-        return "skipped", [
-            request.env._(
-                "DTD check skipped: %(path)s is unreadable: %(error)s", path=path, error=exc
-            )
-        ]
-    try:
-        root = parse_xml(document, MAX_CXML_BYTES)
-    except PunchoutProtocolError as exc:
-        return "invalid", [exc.message]
-    if dtd.validate(root):
-        return "valid", []
-    errors = [
-        f"line {error.line}: {error.message}" for error in dtd.error_log.filter_from_errors()
-    ]
-    return "invalid", errors[:MAX_DTD_ERRORS]
+    state, checks = buyer_checks.validate_with_dtd(document, param, MAX_CXML_BYTES)
+    return state, [_check_text(check) for check in checks]
+
+
+def _check_text(check):
+    """The text of a buyer's check (protocol.cxml.buyer_checks), translated."""
+    return request.env._(check.text, **check.values)  # pylint: disable=translation-required
 
 
 def _find_cart_field(form, field_name):
@@ -190,7 +130,7 @@ class PunchoutSimulatorController(http.Controller):
         connection = self._manager_connection(connection_id)
         if connection.protocol == "cxml":
             return self._render_cxml_simulator(connection)
-        signature = simulator_signature(request.env, connection.id)
+        signature = request.env["punchout.simulator"]._signature(connection.id)
         base_url = connection.website_id.get_base_url() or request.httprequest.host_url
         hook_urls = {
             charset: f"{base_url.rstrip('/')}/punchout/simulator/return/{connection.id}/"
@@ -285,10 +225,11 @@ class PunchoutSimulatorController(http.Controller):
                 ),
             )
         nonce = secrets.token_urlsafe(16)
+        Simulator = request.env["punchout.simulator"]
         setup = cxml.PunchOutSetupRequest(
             operation="create",
-            buyer_cookie=simulator_buyer_cookie(request.env, connection.id, nonce),
-            browser_form_post_url=simulator_cxml_return_url(request.env, connection, nonce),
+            buyer_cookie=Simulator._buyer_cookie(connection.id, nonce),
+            browser_form_post_url=Simulator._cxml_return_url(connection, nonce),
             extrinsics={"UserEmail": user_email.strip()} if user_email.strip() else {},
         )
         body = cxml.build_punchout_setup_request(
@@ -320,6 +261,7 @@ class PunchoutSimulatorController(http.Controller):
         if not _NONCE.match(nonce):
             raise NotFound()
         connection = _signed_connection(connection_id, signature, protocol="cxml")
+        Simulator = request.env["punchout.simulator"]
         form = request.httprequest.form
         field_name, value = _find_cart_field(form, connection.cxml_form_field_name)
         values = {
@@ -357,76 +299,20 @@ class PunchoutSimulatorController(http.Controller):
             values["error"] = exc.message
             return request.render("oci_punchout.simulator_cxml_return_page", values)
         values["cart"] = cart
-        values["checks"] = self._cxml_cart_checks(connection, nonce, cart, document, values)
+        checks = buyer_checks.check_cart(
+            cart,
+            document,
+            expected_cookie=Simulator._buyer_cookie(connection.id, nonce),
+            field_name=values["field_name"],
+            expected_field_name=values["expected_field_name"],
+            dtd_state=values["dtd_state"],
+            dtd_errors=len(values["dtd_errors"]),
+        )
+        values["checks"] = [(check.passed, _check_text(check)) for check in checks]
         if cart.items:
             values["cart_data"] = base64.b64encode(document).decode("ascii")
-            values["cart_signature"] = _cart_signature(request.env, connection.id, nonce, document)
+            values["cart_signature"] = Simulator._cart_signature(connection.id, nonce, document)
         return request.render("oci_punchout.simulator_cxml_return_page", values)
-
-    def _cxml_cart_checks(self, connection, nonce, cart, document, values):
-        """[(passed, text)]: what a buyer's system checks before it takes the cart."""
-        checks = []
-        expected_cookie = simulator_buyer_cookie(request.env, connection.id, nonce)
-        if consteq(cart.buyer_cookie or "", expected_cookie):
-            checks.append(
-                (True, request.env._("The BuyerCookie is the one sent with the setup request."))
-            )
-        else:
-            checks.append(
-                (
-                    False,
-                    request.env._(
-                        "The BuyerCookie %(received)s is not the one sent with the setup request "
-                        "(%(sent)s).",
-                        received=cart.buyer_cookie or "-",
-                        sent=expected_cookie,
-                    ),
-                )
-            )
-        if _SHARED_SECRET_TAG.search(document):
-            checks.append(
-                (
-                    False,
-                    request.env._(
-                        "The message carries a SharedSecret: it went through the browser!"
-                    ),
-                )
-            )
-        else:
-            checks.append((True, request.env._("No SharedSecret in the message.")))
-        if cart.items:
-            checks.append(
-                (True, request.env._("%(count)s item(s) received.", count=len(cart.items)))
-            )
-        else:
-            checks.append(
-                (True, request.env._("No ItemIn: the user cancelled the punchout session."))
-            )
-        if values["field_name"] != values["expected_field_name"]:
-            checks.append(
-                (
-                    True,
-                    request.env._(
-                        "The cart field is named %(posted)s, the connection says %(expected)s: "
-                        "accepted, letter case differs.",
-                        posted=values["field_name"],
-                        expected=values["expected_field_name"],
-                    ),
-                )
-            )
-        if values["dtd_state"] == "valid":
-            checks.append((True, request.env._("The message is valid against the cXML DTD.")))
-        elif values["dtd_state"] == "invalid":
-            checks.append(
-                (
-                    False,
-                    request.env._(
-                        "The message is not valid against the cXML DTD: %(count)s error(s).",
-                        count=len(values["dtd_errors"]),
-                    ),
-                )
-            )
-        return checks
 
     @http.route(
         "/punchout/simulator/<int:connection_id>/cxml/order",
@@ -464,7 +350,9 @@ class PunchoutSimulatorController(http.Controller):
             document = base64.b64decode(cart_data, validate=True)
         except (binascii.Error, ValueError):
             raise BadRequest() from None
-        expected = _cart_signature(request.env, connection.id, nonce, document)
+        expected = request.env["punchout.simulator"]._cart_signature(
+            connection.id, nonce, document
+        )
         if not cart_signature or not consteq(cart_signature, expected):
             raise Forbidden()
         try:
@@ -543,16 +431,14 @@ class PunchoutSimulatorController(http.Controller):
         if len(body) > MAX_CXML_BYTES:
             return 413, request.env._("The invoice is too large.")
         envelope = cxml.parse_invoice_detail_request(body, max_bytes=MAX_CXML_BYTES)
-        expected_secret = connection.cxml_outbound_secret or ""
-        if not consteq(envelope.header.shared_secret or "", expected_secret):
-            return 401, request.env._("Wrong or missing SharedSecret.")
-        if not any(
-            credential.matches(connection.cxml_buyer_identity, connection.cxml_buyer_domain)
-            for credential in envelope.header.to_credentials
-        ):
-            return 403, request.env._("This invoice is addressed to another buyer.")
-        if envelope.deployment_mode != "test":
-            return 403, request.env._("A production invoice was sent to a test system.")
+        failed = buyer_checks.check_invoice(
+            envelope,
+            buyer=request.env["punchout.cxml"]._buyer_credential(connection),
+            expected_secret=connection.cxml_outbound_secret,
+            test_system=True,
+        )
+        if failed:
+            return failed.status, _check_text(failed)
         invoice = envelope.request
         order = (
             request.env["sale.order"]

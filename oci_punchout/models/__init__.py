@@ -9,6 +9,7 @@ from . import mail_thread
 from . import punchout_connection
 from . import punchout_connection_cxml
 from . import punchout_connection_oci
+from . import punchout_cxml
 from . import punchout_connection_mail
 from . import punchout_connection_invoice
 from . import punchout_message
@@ -16,6 +17,7 @@ from . import punchout_message_mail
 from . import punchout_oci
 from . import punchout_order_matcher
 from . import punchout_session
+from . import punchout_simulator
 from . import punchout_unit_code
 from . import product_category
 from . import product_product

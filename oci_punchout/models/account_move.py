@@ -318,7 +318,7 @@ class AccountMove(models.Model):
         self.ensure_one()
         connection = self._get_punchout_connection()
         return cxml.build_invoice_detail_request(
-            connection._cxml_header(with_secret=True),
+            self.env["punchout.cxml"]._header(connection, with_secret=True),
             self._punchout_cxml_invoice(),
             deployment_mode="test" if connection.test_mode else "production",
         )

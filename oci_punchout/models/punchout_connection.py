@@ -556,7 +556,7 @@ class PunchoutConnection(models.Model):
                 }
             )
         if purchase_order.order_type == "new" and order.state == "sale":
-            self._cxml_queue_confirmation(order, purchase_order)
+            self.env["punchout.cxml"]._queue_confirmation(self, order, purchase_order)
             self._mail_send_confirmation(order)
         return order, notes
 

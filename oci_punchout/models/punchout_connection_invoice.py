@@ -102,16 +102,13 @@ class PunchoutConnection(models.Model):
     def action_receive_invoices_in_simulator(self):
         """Test connections: let the buyer simulator play the buyer's invoice receipt, so that
         the whole chain up to the cXML invoice can be tried without the buyer."""
-        # The simulator's URLs are signed by its controller.
-        from ..controllers.simulator import simulator_signature
-
         for connection in self:
             if connection.protocol != "cxml" or not connection.test_mode:
                 raise UserError(
                     self.env._("Only test cXML connections can send invoices to the simulator.")
                 )
             base_url = connection.website_id.get_base_url().rstrip("/")
-            signature = simulator_signature(self.env, connection.id)
+            signature = self.env["punchout.simulator"]._signature(connection.id)
             # Our own simulator on this test connection: no administrator needed.
             connection.sudo().write(
                 {

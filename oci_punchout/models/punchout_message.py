@@ -1,18 +1,26 @@
 import json
 import logging
+import random
 import re
+import time
 from datetime import timedelta
 
 import psycopg2
 import requests
+from psycopg2 import errors as pg_errors
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
+from odoo.service.model import (
+    MAX_TRIES_ON_CONCURRENCY_FAILURE,
+    PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
+)
 from odoo.tools import escape_psql
 
 from ..protocol import cxml
 from ..protocol.errors import PunchoutProtocolError
 from ..protocol.xml import decode_xml_for_storage
+from .punchout_connection import MAX_CXML_BYTES
 
 _logger = logging.getLogger(__name__)
 
@@ -37,6 +45,33 @@ CXML_KINDS = {
     "PunchOutSetupRequest": "cxml_setup",
     "OrderRequest": "cxml_order",
 }
+
+
+def run_in_new_transaction(registry, function):
+    """Run ``function(env)`` in a transaction of its own, committed when it returns.
+
+    Inbound documents are stored before they are processed, so that a failure of the
+    processing (rolled back on its own) never loses the document. A concurrency error (two
+    workers writing the same rows, e.g. two copies of one order for the same buyer) is retried
+    in a new transaction as Odoo retries its own requests, which such a transaction is not.
+    """
+    for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
+        try:
+            with registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                result = function(env)
+                env.flush_all()  # the transaction only keeps weak references to its envs
+                return result
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as exc:
+            if attempt == MAX_TRIES_ON_CONCURRENCY_FAILURE:
+                raise
+            _logger.info(
+                "%s, retrying (%s/%s)",
+                type(exc).__name__,
+                attempt,
+                MAX_TRIES_ON_CONCURRENCY_FAILURE,
+            )
+            time.sleep(random.uniform(0.0, 2**attempt))
 
 
 class PunchoutMessage(models.Model):
@@ -223,15 +258,76 @@ class PunchoutMessage(models.Model):
         self.ensure_one()
         self.payload = self._format_payload(cxml.redact_secrets(body))
 
-    def _cxml_process(self, body, attachments=()):
+    @api.model
+    def _cxml_receive(self, body, remote_addr, attachments=(), run=None):
+        """Store, process and answer one inbound cXML request, in that order: stored before
+        anything else happens, its processing rolled back alone when it fails (and why
+        recorded on the stored document), a copy of an order already taken answered as the
+        first one was.
+
+        ``run(function)`` runs ``function(env)``, one step: the endpoint gives each step a
+        transaction of its own (``run_in_new_transaction``), so that a failure never loses
+        the stored document; by default each step runs in a savepoint of this transaction
+        (the buyer simulator).
+
+        :returns: (the cXML Response bytes, the stored message, the Status code)
+        """
+        run = run or self._run_in_savepoint
+        message_id = run(lambda env: env["punchout.message"]._cxml_store(body, remote_addr).id)
+
+        def stored(env):
+            return env["punchout.message"].browse(message_id)
+
+        envelope = None
+        status, failure = 200, None
+        try:
+            envelope = cxml.parse_request(body, max_bytes=MAX_CXML_BYTES)
+            response = run(lambda env: stored(env)._cxml_process(envelope, body, attachments))
+        except pg_errors.UniqueViolation:
+            # A copy of this document was processed meanwhile (the database said so).
+            response = run(lambda env: stored(env)._cxml_replay(envelope))
+        except PunchoutProtocolError as exc:
+            status, failure = exc.status, exc.message
+            response = cxml.build_error_response(exc)
+        except Exception as exc:  # the buyer's system gets a 500 Status, the log the cause
+            _logger.exception("cXML request %s failed", message_id)
+            status, failure = 500, f"Internal error: {exc}"
+            response = cxml.build_error_response(exc)
+        if failure is not None:
+            run(
+                lambda env: stored(env)._cxml_set_failed(envelope, body, failure, status, response)
+            )
+        return response, stored(self.env), status
+
+    @api.model
+    def _cxml_refuse(self, exc, body, remote_addr, run=None):
+        """Store a request refused before it was read (too large, throttled) with why; the
+        cXML Response that says so."""
+        response = cxml.build_error_response(exc)
+        (run or self._run_in_savepoint)(
+            lambda env: (
+                env["punchout.message"]
+                ._cxml_store(body, remote_addr)
+                ._cxml_set_failed(None, body, exc.message, exc.status, response)
+            )
+        )
+        return response
+
+    @api.model
+    def _run_in_savepoint(self, function):
+        with self.env.cr.savepoint():
+            return function(self.env)
+
+    def _cxml_process(self, envelope, body, attachments=()):
         self.ensure_one()
         # Held until this transaction ends: a stored document that no transaction holds and
         # that is still 'received' was interrupted (see _cron_close_interrupted).
         self.env.cr.execute("SELECT id FROM punchout_message WHERE id = %s FOR UPDATE", [self.id])
-        return self.env["punchout.connection"]._cxml_handle_request(body, self, attachments)
+        return self.env["punchout.cxml"]._handle_request(envelope, body, self, attachments)
 
-    def _cxml_set_failed(self, body, error, http_status, response):
-        """Record why a request failed; what was written while processing it is rolled back."""
+    def _cxml_set_failed(self, envelope, body, error, http_status, response):
+        """Record why a request failed (``envelope``: the request, None when unreadable);
+        what was written while processing it is rolled back."""
         self.ensure_one()
         values = {
             "state": "error",
@@ -240,13 +336,9 @@ class PunchoutMessage(models.Model):
             "response_payload": response.decode(),
             "auth_failed": http_status == 401,
         }
-        try:
-            envelope = cxml.parse_request(body)
+        if envelope:
             values["kind"] = CXML_KINDS.get(envelope.request_name, "cxml_request")
-            values["connection_id"] = self.env["punchout.connection"]._cxml_find(envelope).id
-        except PunchoutProtocolError as exc:
-            # Unreadable document or unknown sender: ``error`` says so already.
-            _logger.debug("cXML message %s: no kind or connection (%s)", self.id, exc.message)
+            values["connection_id"] = self.env["punchout.cxml"]._find_connection(envelope).id
         self.write(values)
         if self.connection_id and http_status not in (401, 429):
             # Failed after its sender was authenticated: kept whole, for action_retry.
@@ -270,7 +362,9 @@ class PunchoutMessage(models.Model):
             envelope = cxml.parse_request(message.payload)
             try:
                 with self.env.cr.savepoint():
-                    response = message.connection_id._cxml_order(envelope, message)
+                    response = self.env["punchout.cxml"]._take_order(
+                        message.connection_id, envelope, message
+                    )
             except PunchoutProtocolError as exc:
                 message._set_error(exc.message, http_status=exc.status)
             except psycopg2.IntegrityError:
@@ -281,11 +375,10 @@ class PunchoutMessage(models.Model):
             else:
                 message._set_done(response_payload=response.decode(), error=False)
 
-    def _cxml_replay(self, body):
+    def _cxml_replay(self, envelope):
         """A copy of an order already received: the first copy's answer, nothing created."""
         self.ensure_one()
-        envelope = cxml.parse_request(body)
-        connection = self.env["punchout.connection"]._cxml_find(envelope)
+        connection = self.env["punchout.cxml"]._find_connection(envelope)
         self.write({"kind": "cxml_order", "connection_id": connection.id})
         original = self.search(
             [

@@ -166,7 +166,7 @@ class PunchoutMessage(models.Model):
             return False
         try:
             envelope = cxml.parse_request(data, max_bytes=limit)
-            connection._cxml_check_secret(envelope.header.shared_secret)
+            self.env["punchout.cxml"]._check_secret(connection, envelope.header.shared_secret)
         except PunchoutProtocolError:
             return False
         return True

@@ -295,14 +295,14 @@ class PunchoutOci(models.AbstractModel):
         return page, fields_pairs
 
     def _cancel(self, session):
-        """Return an empty cart: how OCI says the user cancelled."""
+        """Return an empty cart, how OCI says the user cancelled: (page, logged fields)."""
         session.ensure_one()
         session._check_open()
         page = self._render(session, [])
         session.order_id.sudo()._action_cancel()
         session.write({"state": "cancelled"})
         session._flush_as_superuser()
-        return page
+        return page, []
 
     def _render(self, session, fields_pairs):
         return oci.render_return_page(

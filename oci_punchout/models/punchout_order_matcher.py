@@ -336,8 +336,8 @@ class PunchoutOrderMatcher(models.AbstractModel):
             lambda line: not line.display_type and line.product_id
         )
         # Products of every SupplierPartID at once, and which of them this buyer may order.
-        products = connection._cxml_find_products(
-            [item.supplier_part_id for item in purchase_order.items]
+        products = self.env["punchout.cxml"]._find_products(
+            connection, [item.supplier_part_id for item in purchase_order.items]
         )
         orderable = connection._filter_orderable(
             self.env["product.product"].union(*products.values()), in_shop=False

@@ -1,12 +1,9 @@
 import hashlib
 import secrets
 from datetime import timedelta
-from decimal import Decimal
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-
-from ..protocol import browser, cxml
 
 START_TOKEN_MINUTES = 5
 
@@ -190,137 +187,18 @@ class PunchoutSession(models.Model):
         self.ensure_one()
         return self.state == "open" and self.user_id == user
 
+    def _flow(self):
+        """The model that runs this session's protocol: punchout.oci or punchout.cxml."""
+        return self.env["punchout.cxml" if self.protocol == "cxml" else "punchout.oci"]
+
     def _transfer(self):
         """Return the cart to the buyer's system: (HTML page bytes, logged payload)."""
         self.ensure_one()
-        if self.protocol == "cxml":
-            return self._cxml_transfer()
-        return self.env["punchout.oci"]._transfer(self)
+        return self._flow()._transfer(self)
 
     def _cancel(self):
         self.ensure_one()
-        if self.protocol == "cxml":
-            return self._cxml_cancel()
-        return self.env["punchout.oci"]._cancel(self), []
-
-    # ------------------------------------------------------------------
-    # cXML
-    # ------------------------------------------------------------------
-
-    def _cxml_cart_message(self, empty=False):
-        """The PunchOutOrderMessage of this cart (no lines when ``empty``: cancelled)."""
-        self.ensure_one()
-        connection = self.connection_id
-        order = self.order_id.sudo()
-        currency = order.currency_id.name
-        lines = self.env["sale.order.line"]
-        if not empty:
-            lines = order.order_line.filtered(
-                lambda line: not line.display_type and line.product_id
-            )
-        items = [
-            connection._cxml_item_from_order_line(line, number)
-            for number, line in enumerate(lines, 1)
-        ]
-        if empty:
-            total = cxml.Money(Decimal(0), currency)
-            tax = None
-        else:
-            total = cxml.Money(Decimal(str(order.amount_untaxed)), currency)
-            tax = cxml.Money(Decimal(str(order.amount_tax)), currency)
-        operation = "inspect" if self.operation == "inspect" else connection.cxml_operation_allowed
-        message = cxml.PunchOutOrderMessage(
-            buyer_cookie=self.buyer_cookie or "",
-            operation_allowed=operation,
-            total=total,
-            tax=tax,
-            items=items,
-        )
-        return cxml.build_punchout_order_message(
-            connection._cxml_header(),
-            message,
-            deployment_mode="test" if connection.test_mode else "production",
-            in_reply_to=self.cxml_setup_payload_id or None,
-        )
-
-    def _cxml_render(self, document):
-        connection = self.connection_id
-        value = cxml.encode_browser_form_value(document, connection.cxml_form_encoding)
-        return browser.render_return_page(
-            self.return_url,
-            [(connection.cxml_form_field_name or "cxml-urlencoded", value)],
-            target=self.return_target or "_top",
-            keep_query=True,
-        )
-
-    def _cxml_transfer(self):
-        self.ensure_one()
-        self._check_open()
-        document = self._cxml_cart_message()
-        page = self._cxml_render(document)
-        if self.operation != "inspect":
-            self._mark_transferred()
-        else:
-            self.write({"state": "transferred", "transferred_at": fields.Datetime.now()})
-        self._flush_as_superuser()
-        return page, document
-
-    def _cxml_cancel(self):
-        self.ensure_one()
-        self._check_open()
-        document = self._cxml_cart_message(empty=True)
-        page = self._cxml_render(document)
-        self.order_id.sudo()._action_cancel()
-        self.write({"state": "cancelled"})
-        self._flush_as_superuser()
-        return page, document
-
-    def _cxml_rebuild_cart(self, items):
-        """edit/inspect: the cart again, from the lines the buyer's system sent back.
-
-        Our SupplierPartAuxiliaryID names the original line; the SupplierPartID is the fallback.
-        Prices come from the buyer's pricelist as of today. What the shop would not let the
-        buyer add (archived, unpublished, not saleable, outside the assortment, no positive
-        quantity) is left out, with a note on the order.
-        """
-        self.ensure_one()
-        order = self.order_id.sudo()
-        connection = self.connection_id
-        Line = self.env["sale.order.line"].sudo()
-        for item in items:
-            product = self.env["product.product"]
-            reference = item.supplier_part_auxiliary_id or ""
-            _name, _sep, line_ref = reference.rpartition("/")
-            if line_ref.isdigit():
-                original = Line.browse(int(line_ref)).exists()
-                if original.order_id.punchout_connection_id == connection:
-                    product = original.product_id
-            if not product:
-                product = connection._cxml_find_product(item.supplier_part_id)
-            if not product:
-                order.message_post(
-                    body=self.env._(
-                        "Item %(part)s of the buyer's cart is unknown and was left out.",
-                        part=item.supplier_part_id,
-                    )
-                )
-                continue
-            if not connection._filter_orderable(product) or item.quantity <= 0:
-                order.message_post(
-                    body=self.env._(
-                        "Item %(part)s of the buyer's cart cannot be ordered (any more) and was "
-                        "left out.",
-                        part=item.supplier_part_id,
-                    )
-                )
-                continue
-            Line.create(
-                {
-                    "order_id": order.id,
-                    "product_id": product.id,
-                    "product_uom_qty": float(item.quantity),
-                }
-            )
+        return self._flow()._cancel(self)
 
     def _mark_transferred(self):
         self.ensure_one()

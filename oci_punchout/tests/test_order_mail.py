@@ -753,9 +753,10 @@ class TestOrderMailAndCxmlEndpoint(OrderMailCommon):
             payload_id="po-7501@buyer",
             currency=self.currency.name,
         )
-        # The endpoint's own path (what /punchout/cxml does with the stored request).
-        http_message = self.env["punchout.message"]._cxml_store(document, "127.0.0.1")
-        http_message._cxml_process(document)
+        # The endpoint's own path: stored, processed, answered.
+        _response, http_message, _status = self.env["punchout.message"]._cxml_receive(
+            document, "127.0.0.1"
+        )
         self.assertRecordValues(
             http_message,
             [

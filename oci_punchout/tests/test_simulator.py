@@ -1,13 +1,12 @@
 from odoo.tests import tagged
 
-from ..controllers.simulator import simulator_signature
 from .common import PunchoutHttpCase
 
 
 @tagged("post_install", "-at_install")
 class TestBuyerSimulator(PunchoutHttpCase):
     def _return_url(self, charset="utf-8", signature=None):
-        signature = signature or simulator_signature(self.env, self.connection.id)
+        signature = signature or self.env["punchout.simulator"]._signature(self.connection.id)
         return f"/punchout/simulator/return/{self.connection.id}/{signature}/{charset}"
 
     def test_simulator_page_is_for_punchout_managers_only(self):

@@ -9,11 +9,7 @@ from lxml import html
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..controllers.simulator import (
-    DTD_PATH_PARAM,
-    simulator_buyer_cookie,
-    simulator_signature,
-)
+from ..controllers.simulator import DTD_PATH_PARAM
 from ..protocol import cxml
 from .common import CXML_DTD_DIR
 from .test_cxml import SUPPLIER, CxmlCase
@@ -85,7 +81,7 @@ class TestCxmlBuyerSimulator(CxmlCase):
 
     def return_path(self, nonce=None, signature=None, connection=None):
         connection = connection or self.cxml_connection
-        signature = signature or simulator_signature(self.env, connection.id)
+        signature = signature or self.env["punchout.simulator"]._signature(connection.id)
         nonce = nonce or secrets.token_urlsafe(16)
         return f"/punchout/simulator/return/{connection.id}/{signature}/cxml/{nonce}", nonce
 
@@ -110,7 +106,7 @@ class TestCxmlBuyerSimulator(CxmlCase):
         )
         header = cxml.Header(
             from_credentials=[SUPPLIER],
-            to_credentials=[self.cxml_connection._cxml_buyer_credential()],
+            to_credentials=[self.env["punchout.cxml"]._buyer_credential(self.cxml_connection)],
             sender_credentials=[SUPPLIER],
         )
         return cxml.build_punchout_order_message(header, message, deployment_mode="test")
@@ -184,7 +180,7 @@ class TestCxmlBuyerSimulator(CxmlCase):
         self.assertEqual(session.user_id.login, "jane.doe@buyer.example")  # UserEmail extrinsic
         # The BrowserFormPost is the signed simulator return URL, with a nonce of its own
         # from which the BuyerCookie is derived.
-        signature = simulator_signature(self.env, self.cxml_connection.id)
+        signature = self.env["punchout.simulator"]._signature(self.cxml_connection.id)
         prefix = (
             f"{self.base_url()}/punchout/simulator/return/{self.cxml_connection.id}/"
             f"{signature}/cxml/"
@@ -193,7 +189,7 @@ class TestCxmlBuyerSimulator(CxmlCase):
         nonce = session.return_url.removeprefix(prefix)
         self.assertEqual(
             session.buyer_cookie,
-            simulator_buyer_cookie(self.env, self.cxml_connection.id, nonce),
+            self.env["punchout.simulator"]._buyer_cookie(self.cxml_connection.id, nonce),
         )
         start_url = page.xpath("//a[contains(@class, 'o_punchout_sim_cxml_start_link')]/@href")
         self.assertEqual(len(start_url), 1)
@@ -305,7 +301,9 @@ class TestCxmlBuyerSimulator(CxmlCase):
     def test_dtd_errors_are_listed(self):
         self.set_dtd_dir()
         cookie_nonce = secrets.token_urlsafe(16)
-        cookie = simulator_buyer_cookie(self.env, self.cxml_connection.id, cookie_nonce)
+        cookie = self.env["punchout.simulator"]._buyer_cookie(
+            self.cxml_connection.id, cookie_nonce
+        )
         broken = re.sub(
             rb"<Classification[^>]*>[^<]*</Classification>", b"", self.cart_message(cookie)
         )
@@ -324,7 +322,7 @@ class TestCxmlBuyerSimulator(CxmlCase):
     def test_dtd_check_is_skipped_without_the_parameter(self):
         self.set_dtd_dir(False)
         nonce = secrets.token_urlsafe(16)
-        cookie = simulator_buyer_cookie(self.env, self.cxml_connection.id, nonce)
+        cookie = self.env["punchout.simulator"]._buyer_cookie(self.cxml_connection.id, nonce)
         page, _nonce = self.post_cart(self.cart_message(cookie), nonce=nonce)
         skipped = self.texts(page, "o_punchout_sim_dtd_skipped")
         self.assertEqual(len(skipped), 1)
@@ -353,7 +351,9 @@ class TestCxmlBuyerSimulator(CxmlCase):
         failed = self.texts(page, "o_punchout_sim_check_failed")
         self.assertEqual(len(failed), 2, failed)
         self.assertIn("not-the-cookie-we-sent", failed[0])
-        self.assertIn(simulator_buyer_cookie(self.env, self.cxml_connection.id, nonce), failed[0])
+        self.assertIn(
+            self.env["punchout.simulator"]._buyer_cookie(self.cxml_connection.id, nonce), failed[0]
+        )
         self.assertIn("SharedSecret", failed[1])
         self.assertTrue(page.xpath("//*[contains(@class, 'o_punchout_sim_dtd_valid')]"))
 
@@ -362,7 +362,7 @@ class TestCxmlBuyerSimulator(CxmlCase):
             {"cxml_form_encoding": "base64", "cxml_form_field_name": "cXML-base64"}
         )
         nonce = secrets.token_urlsafe(16)
-        cookie = simulator_buyer_cookie(self.env, self.cxml_connection.id, nonce)
+        cookie = self.env["punchout.simulator"]._buyer_cookie(self.cxml_connection.id, nonce)
         document = self.cart_message(cookie, items=False)
         page, _nonce = self.post_cart(document, field="CXML-BASE64", nonce=nonce)
         self.assertEqual(len(self.texts(page, "o_punchout_sim_cancelled")), 1)
@@ -474,7 +474,7 @@ class TestCxmlBuyerSimulator(CxmlCase):
     def test_production_connection_orders_nothing(self):
         self.cxml_connection.test_mode = False
         nonce = secrets.token_urlsafe(16)
-        cookie = simulator_buyer_cookie(self.env, self.cxml_connection.id, nonce)
+        cookie = self.env["punchout.simulator"]._buyer_cookie(self.cxml_connection.id, nonce)
         document = self.cart_message(cookie)
         page, _nonce = self.post_cart(document, nonce=nonce)
         self.assertFalse(page.xpath("//form[contains(@class, 'o_punchout_sim_cxml_order_form')]"))

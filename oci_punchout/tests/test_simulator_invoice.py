@@ -1,6 +1,5 @@
 from odoo.tests import tagged
 
-from ..controllers.simulator import simulator_signature
 from ..protocol import cxml
 from .common import assert_valid_cxml, mock_buyer_system
 from .test_cxml import SUPPLIER, CxmlCase
@@ -33,7 +32,7 @@ class TestSimulatorInvoice(CxmlCase):
 
     def post_invoice(self, body, signature=None, connection=None):
         connection = connection or self.cxml_connection
-        signature = signature or simulator_signature(self.env, connection.id)
+        signature = signature or self.env["punchout.simulator"]._signature(connection.id)
         response = self.url_open(
             f"/punchout/simulator/{connection.id}/{signature}/cxml/invoice",
             data=body,

@@ -3,11 +3,6 @@ from urllib.parse import urlencode, urlsplit
 
 from odoo.tests import tagged
 
-from ..controllers.simulator import (
-    simulator_buyer_cookie,
-    simulator_cxml_return_url,
-    simulator_signature,
-)
 from .common import PASSWORD, PunchoutHttpCase
 from .test_cxml import CxmlCase
 
@@ -17,7 +12,7 @@ class TestPunchoutTour(PunchoutHttpCase):
     def test_buyer_punches_in_shops_and_transfers(self):
         """In Chromium: punch in from 'SAP', add a product, transfer, see what SAP received."""
         self.connection.test_mode = True
-        signature = simulator_signature(self.env, self.connection.id)
+        signature = self.env["punchout.simulator"]._signature(self.connection.id)
         hook_url = (
             f"{self.base_url()}/punchout/simulator/return/{self.connection.id}/{signature}/utf-8"
             "?~OkCode=ADDI"
@@ -39,10 +34,10 @@ class TestPunchoutCxmlTour(CxmlCase):
         cart message as the buyer simulator received it."""
         connection = self.cxml_connection
         nonce = secrets.token_urlsafe(16)
-        return_url = simulator_cxml_return_url(
-            self.env, connection, nonce, base_url=self.base_url()
+        return_url = self.env["punchout.simulator"]._cxml_return_url(
+            connection, nonce, base_url=self.base_url()
         )
-        cookie = simulator_buyer_cookie(self.env, connection.id, nonce)
+        cookie = self.env["punchout.simulator"]._buyer_cookie(connection.id, nonce)
         root, _body = self.post_cxml(
             self.setup_request(browser_form_post_url=return_url, buyer_cookie=cookie)
         )
