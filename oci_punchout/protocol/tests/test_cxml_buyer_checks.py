@@ -65,7 +65,7 @@ def test_a_wrong_cookie_a_secret_and_an_invalid_document_fail():
     document = cart_document().replace(
         b"</Identity>", b"</Identity><SharedSecret>s3cr3t</SharedSecret>", 1
     )
-    state, errors = buyer_checks.validate_with_dtd(document, str(DTD_DIR / "cXML.dtd"))
+    state, _errors = buyer_checks.validate_with_dtd(document, str(DTD_DIR / "cXML.dtd"))
     assert state == "valid"  # the DTD allows a SharedSecret; the buyer's system does not
     checks = buyer_checks.check_cart(
         cxml.parse_punchout_order_message(document),
