@@ -12,8 +12,8 @@ from . import punchout_connection_oci
 from . import punchout_cxml
 from . import punchout_connection_mail
 from . import punchout_connection_invoice
+from . import punchout_mail
 from . import punchout_message
-from . import punchout_message_mail
 from . import punchout_oci
 from . import punchout_order_matcher
 from . import punchout_session

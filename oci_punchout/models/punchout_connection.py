@@ -557,29 +557,8 @@ class PunchoutConnection(models.Model):
             )
         if purchase_order.order_type == "new" and order.state == "sale":
             self.env["punchout.cxml"]._queue_confirmation(self, order, purchase_order)
-            self._mail_send_confirmation(order)
+            self.env["punchout.mail"]._send_confirmation(self, order)
         return order, notes
-
-    def _mail_send_confirmation(self, order):
-        """Odoo's order confirmation mail, with its PDF, to the address this connection names
-        (queued: the mail queue sends it after this transaction)."""
-        self.ensure_one()
-        if not self.order_confirmation_email or order.state != "sale":
-            return self.env["mail.mail"]
-        template = self.env.ref("sale.mail_template_sale_confirmation", raise_if_not_found=False)
-        if not template:
-            return self.env["mail.mail"]
-        mail_id = template.sudo().send_mail(
-            order.id,
-            email_values={"email_to": self.order_confirmation_email, "recipient_ids": []},
-            email_layout_xmlid="mail.mail_notification_layout_with_responsible_signature",
-        )
-        order.message_post(
-            body=self.env._(
-                "Order confirmation e-mailed to %(email)s.", email=self.order_confirmation_email
-            )
-        )
-        return self.env["mail.mail"].sudo().browse(mail_id)
 
     @api.model
     def _cron_expire(self):

@@ -2,7 +2,6 @@ import ast
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import email_normalize_all
 
 from odoo.addons.mail.tools.alias_error import AliasError
 
@@ -91,45 +90,15 @@ class PunchoutConnection(models.Model):
         connection or a contact of the buyer company."""
         if alias.alias_contact == "punchout_buyer":
             self.ensure_one()
-            sender = self.env["punchout.message"]._mail_sender(punchout_raw_headers(message))
-            if not (self._mail_is_listed_sender(sender) or self._mail_is_buyer_contact(sender)):
+            Mail = self.env["punchout.mail"]
+            sender = Mail._sender(punchout_raw_headers(message))
+            if not (Mail._is_listed_sender(self, sender) or Mail._is_buyer_contact(self, sender)):
                 return AliasError(
                     "error_punchout_buyer_restricted",
                     self.env._("restricted to the buyer's purchasing system and contacts"),
                 )
             return False
         return super()._alias_get_error(message, message_dict, alias)
-
-    def _mail_is_listed_sender(self, sender):
-        """``sender`` (a normalized address) is one of this connection's purchasing system
-        addresses."""
-        self.ensure_one()
-        return bool(sender) and sender in email_normalize_all(self.order_mail_senders or "")
-
-    def _mail_is_buyer_contact(self, sender):
-        self.ensure_one()
-        if not sender:
-            return False
-        return bool(
-            self.env["res.partner"]
-            .sudo()
-            .search_count(
-                [
-                    ("email_normalized", "=", sender),
-                    ("commercial_partner_id", "=", self.partner_id.commercial_partner_id.id),
-                ],
-                limit=1,
-            )
-        )
-
-    def _mail_trusts_sender(self, sender, verified):
-        """Mail from ``sender`` may change orders by itself: the connection trusts verified
-        senders, ``sender`` is one of its purchasing system addresses, and our mail server
-        verified it (``verified``)."""
-        self.ensure_one()
-        return bool(
-            self.order_mail_trust_verified and verified and self._mail_is_listed_sender(sender)
-        )
 
     def _alias_get_creation_values(self):
         values = super()._alias_get_creation_values()
@@ -138,34 +107,6 @@ class PunchoutConnection(models.Model):
             values["alias_defaults"] = defaults = ast.literal_eval(self.alias_defaults or "{}")
             defaults["connection_id"] = self.id
         return values
-
-    @api.model
-    def _mail_find_by_sender(self, sender):
-        """The active connection whose buyer sends from ``sender`` (the real address, see
-        ``punchout.message._mail_sender``): its purchasing system's address first, else a
-        contact of the buyer company. Only when exactly one fits."""
-        emails = {sender} if sender else set()
-        if not emails:
-            return self.browse()
-        connections = self.sudo().search([])
-        by_system = connections.filtered(
-            lambda c: emails & set(email_normalize_all(c.order_mail_senders or ""))
-        )
-        if by_system:
-            return by_system if len(by_system) == 1 else self.browse()
-        partners = (
-            self.env["res.partner"].sudo().search([("email_normalized", "in", list(emails))])
-        )
-        commercial = partners.commercial_partner_id
-        by_contact = connections.filtered(
-            lambda c: c.partner_id.commercial_partner_id in commercial
-        )
-        if len(by_contact.partner_id.commercial_partner_id) == 1 and by_contact:
-            # Several connections of one buyer (test, production): the production one.
-            production = by_contact.filtered(lambda c: not c.test_mode)
-            candidates = production or by_contact
-            return candidates[0] if len(candidates) == 1 else self.browse()
-        return self.browse()
 
     def _punchout_responsible(self, order=None):
         """Who acts on an e-mailed order needing a person: the order's salesperson, the

@@ -17,9 +17,12 @@ from odoo.service.model import (
 )
 from odoo.tools import escape_psql
 
+from odoo.addons.mail.tools.alias_error import AliasError
+
 from ..protocol import cxml
 from ..protocol.errors import PunchoutProtocolError
 from ..protocol.xml import decode_xml_for_storage
+from .mail_thread import punchout_raw_headers
 from .punchout_connection import MAX_CXML_BYTES
 
 _logger = logging.getLogger(__name__)
@@ -80,6 +83,8 @@ class PunchoutMessage(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "id desc"
     _rec_name = "display_name"
+    # Whoever may read the exchange log may comment on it and act on its activities.
+    _mail_post_access = "read"
 
     direction = fields.Selection(
         [("in", "Inbound"), ("out", "Outbound")], required=True, readonly=True
@@ -138,7 +143,13 @@ class PunchoutMessage(models.Model):
     )
     child_ids = fields.One2many("punchout.message", "parent_id", string="Attachments")
     state = fields.Selection(
-        [("received", "Received"), ("pending", "To send"), ("done", "Done"), ("error", "Error")],
+        [
+            ("received", "Received"),
+            ("pending", "To send"),
+            ("approval", "To approve"),
+            ("done", "Done"),
+            ("error", "Error"),
+        ],
         required=True,
         default="received",
         readonly=True,
@@ -157,6 +168,29 @@ class PunchoutMessage(models.Model):
     http_status = fields.Integer(string="HTTP Status", readonly=True)
     remote_addr = fields.Char(string="Remote Address", readonly=True, index=True)
     auth_failed = fields.Boolean(readonly=True, index=True)
+    mail_sender = fields.Char(
+        string="Sender Address",
+        readonly=True,
+        help="The real address in the mail's From header (never its display name).",
+    )
+    mail_sender_verified = fields.Boolean(
+        string="Sender Verified",
+        readonly=True,
+        help="Our mail server verified the sender's domain (SPF, DKIM or DMARC pass in its "
+        "Authentication-Results header).",
+    )
+    cxml_secret_verified = fields.Boolean(
+        string="SharedSecret Verified",
+        readonly=True,
+        help="This cXML document carried the connection's SharedSecret (checked on arrival; "
+        "stored without it).",
+    )
+    approved_by_id = fields.Many2one(
+        "res.users",
+        readonly=True,
+        help="The salesperson who approved this unauthenticated e-mailed purchase order.",
+    )
+    approval_activity_id = fields.Many2one("mail.activity", readonly=True, ondelete="set null")
     refused = fields.Boolean(
         readonly=True,
         help="Outbound: the buyer's system refused this document (cXML 4xx); sending the same "
@@ -258,6 +292,36 @@ class PunchoutMessage(models.Model):
         self.ensure_one()
         self.payload = self._format_payload(cxml.redact_secrets(body))
 
+    # ------------------------------------------------------------------
+    # Orders by e-mail (see punchout.mail)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        return self.env["punchout.mail"]._receive(msg_dict, custom_values)
+
+    def _alias_get_error(self, message, message_dict, alias):
+        """The shared order inbox, when restricted to buyers: the sender's real address must
+        route to a connection."""
+        if alias.alias_contact == "punchout_buyer" and not self:
+            Mail = self.env["punchout.mail"]
+            sender = Mail._sender(punchout_raw_headers(message))
+            if not Mail._find_connection(sender):
+                return AliasError(
+                    "error_punchout_buyer_restricted",
+                    self.env._("restricted to the buyers' purchasing systems and contacts"),
+                )
+            return False
+        return super()._alias_get_error(message, message_dict, alias)
+
+    def action_approve(self):
+        """Apply unauthenticated e-mailed purchase orders a salesperson checked."""
+        return self.env["punchout.mail"]._approve(self)
+
+    # ------------------------------------------------------------------
+    # cXML requests: stored, processed, answered
+    # ------------------------------------------------------------------
+
     @api.model
     def _cxml_receive(self, body, remote_addr, attachments=(), run=None):
         """Store, process and answer one inbound cXML request, in that order: stored before
@@ -345,8 +409,19 @@ class PunchoutMessage(models.Model):
             self._cxml_keep_document(body)
 
     def action_retry(self):
-        """Process a failed purchase order again (after fixing its cause: a product, the
-        deviation policy...). Its sender was authenticated when it arrived."""
+        """Process failed purchase orders again, by cXML or e-mail, after fixing their cause
+        (a product, the deviation policy, the sender's address on a connection...)."""
+        by_mail = self.filtered(lambda m: m.kind in ("order_mail", "order_mail_attachment"))
+        others = self - by_mail
+        if others:
+            others._cxml_retry()
+        if not self.env["punchout.mail"]._retry(by_mail) and not others:
+            self._cxml_retry()  # nothing to retry at all: says so
+        return True
+
+    def _cxml_retry(self):
+        """Process a failed cXML purchase order again. Its sender was authenticated when it
+        arrived."""
         retryable = self.filtered(
             lambda m: (
                 m.direction == "in"

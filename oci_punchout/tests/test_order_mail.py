@@ -169,7 +169,9 @@ class TestOrderMailXml(OrderMailCommon):
         self.assertIn("OrderRequest", xml_message.payload)
         self.assertEqual(xml_message.state, "done")
         self.assertEqual(xml_message.dedup_key, f"{self.connection.id}:mail-1@buyer")
-        self.assertEqual(xml_message._mail_attachment().raw, cxml.redact_secrets(document))
+        self.assertEqual(
+            self.env["punchout.mail"]._attachment(xml_message).raw, cxml.redact_secrets(document)
+        )
         self.assertEqual(text_message.state, "done")
         self.assertIn("ignored", text_message.error)
         self.assertIn("order.xml", self.assert_confirmed(mail, "PO-7001"))
@@ -428,7 +430,7 @@ class TestOrderMailBadInput(OrderMailCommon):
         self.assertEqual(mail.state, "error")
         self.assertIn("Unknown sender", mail.error)
         self.assertEqual(mail.child_ids.state, "received", "kept, not processed")
-        self.assertEqual(mail.child_ids._mail_attachment().raw, document)
+        self.assertEqual(self.env["punchout.mail"]._attachment(mail.child_ids).raw, document)
         manager = (
             self.env.ref("oci_punchout.group_punchout_manager")
             .users.filtered(lambda u: u.active and not u.share)
@@ -474,7 +476,7 @@ class TestOrderMailBadInput(OrderMailCommon):
         self.assertIn("1 attachment(s) could not be read", mail.error)
         self.assertEqual(self.quotation.client_order_ref, "PO-7103")
 
-    @mute_logger("odoo.addons.oci_punchout.models.punchout_message_mail")
+    @mute_logger("odoo.addons.oci_punchout.models.punchout_mail")
     def test_unknown_product_is_a_quotation_line_note(self):
         lines = [*self.ordered_lines(), (None, "NOPE-1", 1, 5.0)]
         mail = self.receive(
