@@ -6,7 +6,7 @@ from odoo import http
 from odoo.exceptions import AccessDenied
 from odoo.http import request
 
-from ..models.punchout_connection import MAX_CXML_BYTES
+from ..const import MAX_CXML_BYTES
 from ..models.punchout_message import run_in_new_transaction
 from ..protocol.errors import PayloadTooLarge, PunchoutProtocolError, TooManyRequests
 from .oci import _error_page, note_proxy_headers

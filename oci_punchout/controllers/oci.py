@@ -7,7 +7,7 @@ from odoo.exceptions import AccessDenied
 from odoo.http import request
 from odoo.tools import config
 
-from ..models.punchout_connection import PROXY_HEADERS_PARAM
+from ..const import PROXY_HEADERS_PARAM
 from ..models.punchout_message import redact_params
 from ..protocol import oci
 from ..protocol.errors import PunchoutProtocolError

@@ -22,7 +22,7 @@ from odoo import SUPERUSER_ID, api, http
 from odoo.http import request
 from odoo.tools import consteq
 
-from ..models.punchout_connection import MAX_CXML_BYTES
+from ..const import DTD_PATH_PARAM, MAX_CXML_BYTES
 from ..protocol import cxml, oci
 from ..protocol.cxml import buyer_checks
 from ..protocol.errors import PunchoutProtocolError
@@ -31,7 +31,6 @@ _logger = logging.getLogger(__name__)
 
 SIMULATOR_CHARSETS = ("utf-8", "iso-8859-1", "windows-1252")
 SIMULATOR_USER_AGENT = "Odoo oci_punchout buyer simulator"
-DTD_PATH_PARAM = "oci_punchout.cxml_dtd_path"
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 

@@ -7,11 +7,7 @@ from . import ir_http
 from . import mail_alias
 from . import mail_thread
 from . import punchout_connection
-from . import punchout_connection_cxml
-from . import punchout_connection_oci
 from . import punchout_cxml
-from . import punchout_connection_mail
-from . import punchout_connection_invoice
 from . import punchout_mail
 from . import punchout_message
 from . import punchout_oci

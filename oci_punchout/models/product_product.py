@@ -12,3 +12,9 @@ class ProductProduct(models.Model):
             domain = session.connection_id._get_product_domain()
             return bool(self.product_tmpl_id.sudo().filtered_domain(domain))
         return allowed
+
+    def _punchout_lead_time_days(self):
+        """Customer lead time in days (sale_stock's field, when installed), or None."""
+        self.ensure_one()
+        delay = self["sale_delay"] if "sale_delay" in self._fields else 0
+        return round(delay) if delay else None

@@ -1,6 +1,8 @@
+import ast
 import ipaddress
 import logging
 import re
+import secrets
 import socket
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -8,11 +10,20 @@ from urllib.parse import urlsplit
 import requests
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import config, email_normalize, escape_psql
 
-from ..protocol import browser
+from odoo.addons.mail.tools.alias_error import AliasError
+
+from ..const import (
+    AUTHSERV_ID_PARAM,
+    PROXY_HEADERS_PARAM,
+    SECRET_CRYPT_CONTEXT,
+    STRONG_SECRET_LENGTH,
+)
+from ..protocol import browser, orders
+from .mail_thread import punchout_raw_headers
 
 _logger = logging.getLogger(__name__)
 
@@ -28,10 +39,18 @@ ADMIN_FIELDS = {
     "cxml_shared_secret",
     "oci_password",
 }
-MAX_CXML_BYTES = 5 * 1024 * 1024
-# Set when punchout requests carried X-Forwarded-For while Odoo ran without --proxy-mode.
-PROXY_HEADERS_PARAM = "oci_punchout.proxy_headers_seen"
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+# The connection's e-invoicing settings, copied to the buyer company so that the Send wizard
+# proposes them without the accountant choosing.
+PARTNER_INVOICE_FIELDS = ("invoice_edi_format", "invoice_sending_method")
+
+
+def _partner_selection(field_name):
+    def selection(self):
+        return self.env["res.partner"]._fields[field_name].selection
+
+    return selection
 
 
 class DeliveryRefused(requests.RequestException):
@@ -39,9 +58,13 @@ class DeliveryRefused(requests.RequestException):
 
 
 class PunchoutConnection(models.Model):
+    """A buyer's punchout connection: who the buyer is, what it sees and pays, how its system
+    reaches us (SAP OCI or cXML) and how its orders and invoices travel. The flows themselves
+    are in punchout.oci, punchout.cxml and punchout.mail."""
+
     _name = "punchout.connection"
     _description = "Punchout Connection"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.alias.mixin"]
     _order = "name, id"
 
     name = fields.Char(required=True, tracking=True)
@@ -168,6 +191,221 @@ class PunchoutConnection(models.Model):
     catalogue_url = fields.Char(string="Catalogue URL", compute="_compute_catalogue_url")
     proxy_mode_warning = fields.Boolean(compute="_compute_proxy_mode_warning")
 
+    # --- SAP OCI: punch-in credentials and the NEW_ITEM fields
+    oci_username_param = fields.Char(string="User Name Parameter", default="USERNAME")
+    oci_password_param = fields.Char(string="Password Parameter", default="PASSWORD")
+    oci_username = fields.Char(string="User Name", tracking=True, groups="base.group_system")
+    oci_password_hash = fields.Char(string="Password Hash", copy=False, groups="base.group_system")
+    oci_password = fields.Char(
+        string="Password",
+        compute="_compute_oci_password",
+        inverse="_inverse_oci_password",
+        groups="base.group_system",
+        help="Stored hashed: type a new one to replace it.",
+    )
+    oci_password_set = fields.Boolean(string="Password Set", compute="_compute_oci_password")
+    oci_end_user_param = fields.Char(
+        string="End-User Parameter",
+        help="Name of a punch-in parameter carrying the end user's e-mail address "
+        "(e.g. EMAIL), used with the end-user policy.",
+    )
+    oci_index_base = fields.Selection(
+        [("1", "1 (standard)"), ("0", "0")], string="First Line Index", default="1", required=True
+    )
+    oci_send_empty_fields = fields.Boolean(
+        string="Send Empty Fields",
+        help="Some buyers' systems need every optional NEW_ITEM field present, even empty.",
+    )
+    oci_vendor_number = fields.Char(
+        string="Vendor Number", help="Our supplier number in the buyer's system (VENDOR)."
+    )
+    oci_matgroup_source = fields.Selection(
+        [
+            ("none", "Not sent"),
+            ("classification", "Category classification code"),
+            ("category", "Product category name"),
+        ],
+        string="Material Group (MATGROUP)",
+        default="classification",
+        required=True,
+    )
+    oci_cust_field1_id = fields.Many2one(
+        "ir.model.fields",
+        string="CUST_FIELD1",
+        domain="[('model', '=', 'product.product'), ('ttype', 'in', ('char', 'text', 'integer', "
+        "'float', 'selection', 'many2one', 'boolean'))]",
+        ondelete="set null",
+    )
+    oci_cust_field2_id = fields.Many2one(
+        "ir.model.fields",
+        string="CUST_FIELD2",
+        domain="[('model', '=', 'product.product'), ('ttype', 'in', ('char', 'text', 'integer', "
+        "'float', 'selection', 'many2one', 'boolean'))]",
+        ondelete="set null",
+    )
+    oci_cust_field3_id = fields.Many2one(
+        "ir.model.fields",
+        string="CUST_FIELD3",
+        domain="[('model', '=', 'product.product'), ('ttype', 'in', ('char', 'text', 'integer', "
+        "'float', 'selection', 'many2one', 'boolean'))]",
+        ondelete="set null",
+    )
+    oci_cust_field4_id = fields.Many2one(
+        "ir.model.fields",
+        string="CUST_FIELD4",
+        domain="[('model', '=', 'product.product'), ('ttype', 'in', ('char', 'text', 'integer', "
+        "'float', 'selection', 'many2one', 'boolean'))]",
+        ondelete="set null",
+    )
+    oci_cust_field5_id = fields.Many2one(
+        "ir.model.fields",
+        string="CUST_FIELD5",
+        domain="[('model', '=', 'product.product'), ('ttype', 'in', ('char', 'text', 'integer', "
+        "'float', 'selection', 'many2one', 'boolean'))]",
+        ondelete="set null",
+    )
+
+    # --- cXML: the buyer's identities, secrets and cart options
+    cxml_buyer_domain = fields.Char(
+        string="Buyer Credential Domain",
+        default="NetworkID",
+        help="Domain of the buyer's From/Sender credential, e.g. NetworkID or DUNS.",
+    )
+    cxml_buyer_identity = fields.Char(
+        string="Buyer Identity", tracking=True, help="The buyer's From/Sender identity."
+    )
+    cxml_supplier_domain = fields.Char(string="Our Credential Domain", default="NetworkID")
+    cxml_supplier_identity = fields.Char(
+        string="Our Identity",
+        help="Our identity in the buyer's network: the To of its requests, the From of ours.",
+    )
+    cxml_shared_secret_hash = fields.Char(
+        string="Shared Secret Hash", copy=False, groups="base.group_system"
+    )
+    cxml_shared_secret = fields.Char(
+        string="Shared Secret",
+        compute="_compute_cxml_shared_secret",
+        inverse="_inverse_cxml_shared_secret",
+        groups="base.group_system",
+        help="The secret the buyer's system sends; stored hashed: type a new one to replace it.",
+    )
+    cxml_shared_secret_set = fields.Boolean(
+        string="Shared Secret Set", compute="_compute_cxml_shared_secret"
+    )
+    cxml_shared_secret_short = fields.Boolean(
+        string="Short Shared Secret",
+        readonly=True,
+        copy=False,
+        help="The shared secret was typed and is shorter than a generated one.",
+    )
+    cxml_outbound_secret = fields.Char(
+        string="Secret for Our Documents",
+        copy=False,
+        groups="base.group_system",
+        help="The shared secret we send with our documents to the buyer's system "
+        "(confirmations, invoices). The buyer's system verifies it, so it is kept as typed.",
+    )
+    cxml_form_field_name = fields.Char(
+        string="Cart Field Name",
+        default="cxml-urlencoded",
+        help="Name of the hidden field carrying the cart message (cxml-urlencoded, "
+        "cxml-base64; some systems want other letter cases).",
+    )
+    cxml_form_encoding = fields.Selection(
+        [("urlencoded", "Plain XML (cxml-urlencoded)"), ("base64", "Base64 (cxml-base64)")],
+        string="Cart Encoding",
+        default="urlencoded",
+        required=True,
+    )
+    cxml_operation_allowed = fields.Selection(
+        [("create", "Create"), ("inspect", "Inspect"), ("edit", "Edit")],
+        string="Allowed Cart Operation",
+        default="edit",
+        required=True,
+        help="What the buyer's system may do with a returned cart later: open it again to "
+        "edit it, only to inspect it, or neither.",
+    )
+    cxml_classification_domain = fields.Char(
+        string="Default Classification Domain", default="UNSPSC"
+    )
+    cxml_classification_code = fields.Char(
+        string="Default Classification Code",
+        help="Sent for products whose category has no classification code.",
+    )
+    cxml_confirmation_url = fields.Char(
+        string="Confirmation URL",
+        help="Where order confirmations (ConfirmationRequest) are posted; empty: none sent.",
+    )
+
+    # --- Purchase orders by e-mail: the order inbox (a mail alias) and who may send to it
+    alias_id = fields.Many2one(
+        help="Purchase orders e-mailed to this address (XML or PDF) are matched to this "
+        "buyer's quotations; authenticated ones are confirmed, the others wait for a "
+        "salesperson's approval."
+    )
+    order_mail_senders = fields.Char(
+        string="Purchasing System E-mail",
+        help="Addresses the buyer's purchasing system sends its orders from (comma-separated). "
+        "Mails to the shared order address are routed to this connection by their sender's "
+        "real address: these addresses, else a contact of the buyer company.",
+    )
+    order_mail_trust_verified = fields.Boolean(
+        string="Trust Verified Senders",
+        tracking=True,
+        help="Orders mailed from a Purchasing System E-mail address are applied without a "
+        "salesperson's approval when our mail server verified the sender (SPF, DKIM or DMARC "
+        "pass in its Authentication-Results header; set the server's name in the Sales "
+        "settings). Without this, only cXML orders carrying this connection's SharedSecret are; "
+        "every other order mail waits for a salesperson's approval.",
+    )
+    order_mail_authserv_missing = fields.Boolean(compute="_compute_order_mail_authserv_missing")
+    order_po_pattern = fields.Char(
+        string="PO Number Pattern",
+        help="Regular expression finding the buyer's PO number in the text of a PDF order; the "
+        "number is its group 'po', else its first group, else the whole match. Empty: the "
+        "labels of SAP's standard PO print ('Purchase order no.', 'Bestellnummer'...).",
+    )
+    order_confirmation_email = fields.Char(
+        string="Send Order Confirmations To",
+        help="When set, every purchase order confirmed as a sales order is confirmed to this "
+        "address with the sales order confirmation e-mail and its PDF.",
+    )
+
+    # --- E-invoicing: the format, channel and references the buyer's system expects
+    invoice_buyer_reference = fields.Char(
+        string="Buyer Reference",
+        tracking=True,
+        help="BuyerReference (BT-10) on every invoice: the reference the buyer's accounts "
+        "payable routes invoices by. Empty: the requester or cost centre the purchase order "
+        "named.",
+    )
+    invoice_edi_format = fields.Selection(
+        selection=_partner_selection("invoice_edi_format"),
+        string="E-invoice Format",
+        tracking=True,
+        help="The buyer company's e-invoice format, set on the buyer when saved: Peppol BIS 3, "
+        "NLCIUS or XRechnung UBL, or a cXML invoice for the buyer's procurement system.",
+    )
+    invoice_sending_method = fields.Selection(
+        selection=_partner_selection("invoice_sending_method"),
+        string="Invoice Channel",
+        tracking=True,
+        help="How invoices of this buyer are sent, set on the buyer when saved: by e-mail "
+        "(PDF and XML to the invoice address), or posted to the buyer's procurement system "
+        "(cXML).",
+    )
+    invoice_email = fields.Char(
+        string="Invoice Address",
+        tracking=True,
+        help="E-mail address of the buyer's accounts payable: invoices sent by e-mail go "
+        "there instead of to the buyer's contacts.",
+    )
+    cxml_invoice_url = fields.Char(
+        string="Invoice URL",
+        tracking=True,
+        help="Where cXML invoices (InvoiceDetailRequest) are posted, with our credentials.",
+    )
+
     _sql_constraints = [
         ("code_unique", "unique(code)", "The connection code must be unique."),
         (
@@ -255,15 +493,94 @@ class PunchoutConnection(models.Model):
                         )
                     )
 
+    @api.depends("oci_password_hash")
+    def _compute_oci_password(self):
+        for connection in self:
+            connection.oci_password = False
+            connection.oci_password_set = bool(connection.sudo().oci_password_hash)
+
+    def _inverse_oci_password(self):
+        crypt_context = self.env["res.users"]._crypt_context()
+        for connection in self:
+            if connection.oci_password:
+                connection.oci_password_hash = crypt_context.hash(connection.oci_password)
+
+    @api.constrains("cxml_invoice_url", "cxml_confirmation_url", "test_mode")
+    def _check_outbound_urls(self):
+        """Our documents carry our shared secret: they go over https, plain http only to a
+        test connection (the buyer's test system, the simulator)."""
+        for connection in self:
+            for url in (connection.cxml_invoice_url, connection.cxml_confirmation_url):
+                if not url:
+                    continue
+                url = url.strip().lower()
+                if not (
+                    url.startswith("https://")
+                    or (connection.test_mode and url.startswith("http://"))
+                ):
+                    raise ValidationError(
+                        self.env._(
+                            "The buyer's URL %(url)s must start with https:// (http:// only "
+                            "for test connections): our documents carry our shared secret.",
+                            url=url,
+                        )
+                    )
+
+    @api.depends("cxml_shared_secret_hash")
+    def _compute_cxml_shared_secret(self):
+        for connection in self:
+            connection.cxml_shared_secret = False
+            connection.cxml_shared_secret_set = bool(connection.sudo().cxml_shared_secret_hash)
+
+    def _inverse_cxml_shared_secret(self):
+        for connection in self:
+            secret = connection.cxml_shared_secret
+            if secret:
+                connection.sudo().write(
+                    {
+                        "cxml_shared_secret_hash": SECRET_CRYPT_CONTEXT.hash(secret),
+                        "cxml_shared_secret_short": len(secret) < STRONG_SECRET_LENGTH,
+                    }
+                )
+
+    def action_generate_cxml_shared_secret(self):
+        """A new random shared secret, shown once to the administrator to give the buyer."""
+        self.ensure_one()
+        if not self.env.is_system():
+            raise AccessError(self.env._("Only an administrator may set the shared secret."))
+        secret = secrets.token_urlsafe(32)
+        self.cxml_shared_secret = secret
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("New shared secret"),
+                "message": self.env._(
+                    "Give this secret to the buyer's system now: it is stored hashed and "
+                    "cannot be shown again. %(secret)s",
+                    secret=secret,
+                ),
+                "sticky": True,
+                "type": "warning",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             self._check_admin_fields(vals, creating=True)
-        return super().create(vals_list)
+            vals.setdefault("alias_contact", "punchout_buyer")
+        connections = super().create(vals_list)
+        connections._apply_invoice_settings_to_buyer()
+        return connections
 
     def write(self, vals):
         self._check_admin_fields(vals)
-        return super().write(vals)
+        result = super().write(vals)
+        if set(vals) & {*PARTNER_INVOICE_FIELDS, "invoice_email", "partner_id", "company_id"}:
+            self._apply_invoice_settings_to_buyer()
+        return result
 
     def _check_admin_fields(self, vals, creating=False):
         """Target URLs, secrets and test mode decide where our secrets go: administrators
@@ -560,6 +877,138 @@ class PunchoutConnection(models.Model):
             self.env["punchout.mail"]._send_confirmation(self, order)
         return order, notes
 
+    # ------------------------------------------------------------------
+    # Orders by e-mail: the order inbox
+    # ------------------------------------------------------------------
+
+    @api.constrains("order_po_pattern")
+    def _check_order_po_pattern(self):
+        for connection in self.filtered("order_po_pattern"):
+            try:
+                orders.compile_po_pattern(connection.order_po_pattern)
+            except ValueError as exc:
+                raise ValidationError(
+                    self.env._(
+                        "The PO number pattern is not a valid regular expression: %(error)s",
+                        error=exc,
+                    )
+                ) from None
+
+    def _compute_order_mail_authserv_missing(self):
+        missing = not self.env["ir.config_parameter"].sudo().get_param(AUTHSERV_ID_PARAM)
+        for connection in self:
+            connection.order_mail_authserv_missing = (
+                missing and connection.order_mail_trust_verified
+            )
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        if "alias_contact" in fields_list:
+            values["alias_contact"] = "punchout_buyer"
+        return values
+
+    def _alias_get_error(self, message, message_dict, alias):
+        """The connection's order inbox admits, by default, only the buyer: the real address
+        of the sender (never its display name) must be a purchasing system address of this
+        connection or a contact of the buyer company."""
+        if alias.alias_contact == "punchout_buyer":
+            self.ensure_one()
+            Mail = self.env["punchout.mail"]
+            sender = Mail._sender(punchout_raw_headers(message))
+            if not (Mail._is_listed_sender(self, sender) or Mail._is_buyer_contact(self, sender)):
+                return AliasError(
+                    "error_punchout_buyer_restricted",
+                    self.env._("restricted to the buyer's purchasing system and contacts"),
+                )
+            return False
+        return super()._alias_get_error(message, message_dict, alias)
+
+    def _alias_get_creation_values(self):
+        values = super()._alias_get_creation_values()
+        values["alias_model_id"] = self.env["ir.model"]._get_id("punchout.message")
+        if self.id:
+            values["alias_defaults"] = defaults = ast.literal_eval(self.alias_defaults or "{}")
+            defaults["connection_id"] = self.id
+        return values
+
+    def _punchout_responsible(self, order=None):
+        """Who acts on an e-mailed order needing a person: the order's salesperson, the
+        connection's, else the first punchout manager, else the administrator."""
+        if order and order.user_id.active and not order.user_id.share:
+            return order.user_id
+        if self and self.salesperson_id:
+            return self.salesperson_id
+        managers = (
+            self.env.ref("oci_punchout.group_punchout_manager")
+            .sudo()
+            .users.filtered(
+                lambda user: (
+                    user.active and not user.share and user.id != self.env.ref("base.user_root").id
+                )
+            )
+        )
+        return managers.sorted("id")[:1] or self.env.ref("base.user_admin")
+
+    # ------------------------------------------------------------------
+    # E-invoicing: the buyer company's settings
+    # ------------------------------------------------------------------
+
+    def _apply_invoice_settings_to_buyer(self):
+        """Make the connection's format and channel the buyer company's defaults."""
+        for connection in self:
+            partner = connection.partner_id.commercial_partner_id.with_company(
+                connection.company_id
+            )
+            values = {
+                name: connection[name]
+                for name in PARTNER_INVOICE_FIELDS
+                if connection[name] and partner[name] != connection[name]
+            }
+            if values:
+                partner.sudo().write(values)
+            connection._get_invoice_mail_partner(create=True)
+
+    def _get_invoice_mail_partner(self, create=False):
+        """The contact invoices are e-mailed to: the connection's invoice address, a contact of
+        the buyer company (with its address), created with ``create``."""
+        email = email_normalize(self.invoice_email or "") if len(self) == 1 else False
+        if not email:
+            return self.env["res.partner"]
+        Partner = self.env["res.partner"].sudo()
+        buyer = self.partner_id.commercial_partner_id
+        contact = Partner.search(
+            [("email_normalized", "=", email), ("commercial_partner_id", "=", buyer.id)], limit=1
+        )
+        if not contact and create:
+            # A plain contact: it takes the company's address and never becomes the invoice
+            # address of the buyer's orders.
+            contact = Partner.create(
+                {"name": self.env._("Accounts Payable"), "email": email, "parent_id": buyer.id}
+            )
+        return contact
+
+    def action_receive_invoices_in_simulator(self):
+        """Test connections: let the buyer simulator play the buyer's invoice receipt, so that
+        the whole chain up to the cXML invoice can be tried without the buyer."""
+        for connection in self:
+            if connection.protocol != "cxml" or not connection.test_mode:
+                raise UserError(
+                    self.env._("Only test cXML connections can send invoices to the simulator.")
+                )
+            base_url = connection.website_id.get_base_url().rstrip("/")
+            signature = self.env["punchout.simulator"]._signature(connection.id)
+            # Our own simulator on this test connection: no administrator needed.
+            connection.sudo().write(
+                {
+                    "cxml_invoice_url": (
+                        f"{base_url}/punchout/simulator/{connection.id}/{signature}/cxml/invoice"
+                    ),
+                    "invoice_edi_format": "cxml",
+                    "invoice_sending_method": "punchout_cxml",
+                }
+            )
+
     @api.model
     def _cron_expire(self):
         """Expire idle punch-in sessions and cancel transferred quotations past validity."""
@@ -582,9 +1031,3 @@ class PunchoutConnection(models.Model):
             ]
         )
         stale._expire()
-
-
-def lead_time_days(product):
-    """Customer lead time in days (sale_stock's field, when installed)."""
-    delay = product["sale_delay"] if "sale_delay" in product._fields else 0
-    return round(delay) if delay else None

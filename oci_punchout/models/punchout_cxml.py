@@ -1,10 +1,16 @@
 import dataclasses
-import secrets
 from datetime import timedelta
 from decimal import Decimal
 
 from odoo import api, fields, models
 
+from ..const import (
+    CONNECTION_THROTTLE_MAX_FAILURES,
+    DUMMY_SECRET_HASH,
+    REDACTED,
+    SECRET_CRYPT_CONTEXT,
+    THROTTLE_WINDOW_MINUTES,
+)
 from ..protocol import browser, cxml
 from ..protocol.errors import (
     AuthenticationFailed,
@@ -13,14 +19,6 @@ from ..protocol.errors import (
     TooManyRequests,
     UnsupportedRequest,
 )
-from .punchout_connection import lead_time_days
-from .punchout_connection_cxml import SECRET_CRYPT_CONTEXT
-from .punchout_message import REDACTED, THROTTLE_WINDOW_MINUTES
-
-# Checked instead when no connection matches, so that the answer takes as long.
-DUMMY_SECRET_HASH = SECRET_CRYPT_CONTEXT.hash(secrets.token_urlsafe(32))
-# Failed requests naming one connection (any client address) before it answers 429.
-CONNECTION_THROTTLE_MAX_FAILURES = 50
 
 
 class PunchoutCxml(models.AbstractModel):
@@ -289,7 +287,7 @@ class PunchoutCxml(models.AbstractModel):
             classifications=self._classification(connection, product),
             manufacturer_part_id=product.punchout_manufacturer_part or "",
             manufacturer_name=product.punchout_manufacturer_name or "",
-            lead_time=lead_time_days(product),
+            lead_time=product._punchout_lead_time_days(),
         )
 
     def _find_product(self, connection, supplier_part_id):

@@ -9,16 +9,14 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import email_normalize_all, html2plaintext
 from odoo.tools.mimetypes import guess_mimetype
 
+from ..const import AUTHSERV_ID_PARAM, DEFAULT_MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_PARAM
 from ..protocol import cxml, orders
 from ..protocol import mail as mail_auth
 from ..protocol.errors import PayloadTooLarge, PunchoutProtocolError
 from ..protocol.xml import looks_like_xml
-from .punchout_connection_mail import AUTHSERV_ID_PARAM
 
 _logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-MAX_ATTACHMENT_PARAM = "oci_punchout.order_mail_max_bytes"
 _XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"']")
 
 

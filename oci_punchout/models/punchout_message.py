@@ -19,26 +19,27 @@ from odoo.tools import escape_psql
 
 from odoo.addons.mail.tools.alias_error import AliasError
 
+from ..const import (
+    DEFAULT_KEEP_DAYS,
+    KEEP_DAYS_PARAM,
+    MAX_CXML_BYTES,
+    MAX_SEND_ATTEMPTS,
+    REDACTED,
+    THROTTLE_MAX_FAILURES,
+    THROTTLE_WINDOW_MINUTES,
+)
 from ..protocol import cxml
 from ..protocol.errors import PunchoutProtocolError
 from ..protocol.xml import decode_xml_for_storage
 from .mail_thread import punchout_raw_headers
-from .punchout_connection import MAX_CXML_BYTES
 
 _logger = logging.getLogger(__name__)
 
 SECRET_PARAM_NAMES = {"PASSWORD", "SHAREDSECRET", "SHARED_SECRET", "PASS", "PWD", "SECRET"}
-REDACTED = "********"
 MAX_PAYLOAD_CHARS = 1_000_000
 # What is kept of a request before its sender is known: enough to see who sent what.
 MAX_EXCERPT_CHARS = 32 * 1024
-DEFAULT_KEEP_DAYS = 90
-KEEP_DAYS_PARAM = "oci_punchout.message_keep_days"
 
-# Failed logins from one address within the window before further attempts get HTTP 429.
-THROTTLE_MAX_FAILURES = 10
-THROTTLE_WINDOW_MINUTES = 15
-MAX_SEND_ATTEMPTS = 8
 # An inbound document still 'received' this long after it was stored, and not locked by the
 # transaction processing it, was interrupted (see _cron_close_interrupted).
 INTERRUPTED_AFTER_MINUTES = 5

@@ -7,7 +7,6 @@ from odoo.osv import expression
 
 from ..protocol import oci
 from ..protocol.errors import AuthenticationFailed, PunchoutProtocolError
-from .punchout_connection import lead_time_days
 
 # A hash of nothing, per hashing setting, verified when there is no password to check, so that
 # unknown user names cost as much time as known ones.
@@ -231,7 +230,7 @@ class PunchoutOci(models.AbstractModel):
             price=price_per_unit,
             price_unit=price_unit,
             currency=connection.currency_id.name,
-            leadtime=lead_time_days(product),
+            leadtime=product._punchout_lead_time_days(),
             vendor=connection.oci_vendor_number or "",
             vendormat=product.default_code or "",
             manufactcode=product.punchout_manufacturer_code or "",

@@ -1,11 +1,13 @@
 from odoo import api, fields, models
 
+from ..const import (
+    AUTHSERV_ID_PARAM,
+    DEFAULT_KEEP_DAYS,
+    KEEP_DAYS_PARAM,
+    RULES_DIR_PARAM,
+    XSD_DIR_PARAM,
+)
 from ..protocol import einvoice_rules
-from .punchout_connection_mail import AUTHSERV_ID_PARAM
-from .punchout_message import DEFAULT_KEEP_DAYS, KEEP_DAYS_PARAM
-
-RULES_DIR_PARAM = "oci_punchout.einvoice_rules_dir"
-XSD_DIR_PARAM = "oci_punchout.ubl_xsd_dir"
 
 
 class ResConfigSettings(models.TransientModel):

@@ -6,7 +6,7 @@ from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..models.punchout_connection import MAX_CXML_BYTES
+from ..const import MAX_CXML_BYTES
 from ..models.punchout_message import MAX_EXCERPT_CHARS
 from ..protocol import cxml
 from .test_cxml import CxmlCase, buyer_header

@@ -8,7 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..models.punchout_message import MAX_SEND_ATTEMPTS
+from ..const import MAX_SEND_ATTEMPTS
 from ..protocol import cxml
 from .common import NO_NETWORK, BuyerSystem, assert_valid_cxml, cxml_ok, mock_buyer_system
 from .einvoice_common import EINVOICE_RULES_DIR, UBL_XSD_DIR, EinvoiceCommon

@@ -9,7 +9,7 @@ from lxml import html
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..controllers.simulator import DTD_PATH_PARAM
+from ..const import DTD_PATH_PARAM
 from ..protocol import cxml
 from .common import CXML_DTD_DIR
 from .test_cxml import SUPPLIER, CxmlCase
