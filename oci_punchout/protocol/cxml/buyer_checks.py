@@ -6,6 +6,9 @@ their values. The texts are marked for translation and translated by the caller 
 this package has no translations of its own.
 """
 
+# The package has no Odoo environment: ``_`` below only marks texts for Odoo's translation
+# export, and the caller translates them with its environment.
+# pylint: disable=prefer-env-translation
 import hmac
 import os
 import re
