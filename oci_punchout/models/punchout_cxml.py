@@ -114,7 +114,7 @@ class PunchoutCxml(models.AbstractModel):
     def _check_secret(self, connection, shared_secret):
         connection.ensure_one()
         if not self._verify_secret(connection, shared_secret):
-            raise AuthenticationFailed(connection.env._("Unknown sender or wrong SharedSecret."))
+            raise AuthenticationFailed(self.env._("Unknown sender or wrong SharedSecret."))
 
     def _is_throttled(self, connection):
         connection.ensure_one()
@@ -207,9 +207,9 @@ class PunchoutCxml(models.AbstractModel):
         order, notes = connection._punchout_receive_order(
             envelope.request, message, envelope.payload_id, attachments
         )
-        text = connection.env._("Order %(order)s confirmed.", order=order.name)
+        text = self.env._("Order %(order)s confirmed.", order=order.name)
         if notes:
-            text += " " + connection.env._("%(count)s point(s) to review.", count=len(notes))
+            text += " " + self.env._("%(count)s point(s) to review.", count=len(notes))
         return cxml.build_response(200, "OK", text)
 
     def _setup(self, connection, envelope):
@@ -218,11 +218,11 @@ class PunchoutCxml(models.AbstractModel):
         setup = envelope.request
         if setup.operation == "source":
             raise UnsupportedRequest(
-                connection.env._("The 'source' punchout operation is not supported."), status=406
+                self.env._("The 'source' punchout operation is not supported."), status=406
             )
         if not setup.browser_form_post_url:
             raise MalformedDocument(
-                connection.env._("A BrowserFormPost URL is needed to return the cart.")
+                self.env._("A BrowserFormPost URL is needed to return the cart.")
             )
         connection._check_return_url(setup.browser_form_post_url)
         extrinsics = {key.lower(): value for key, value in setup.extrinsics.items()}

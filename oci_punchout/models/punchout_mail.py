@@ -44,7 +44,7 @@ class PunchoutMail(models.AbstractModel):
     @api.model
     def _find_connection(self, sender):
         """The active connection whose buyer sends from ``sender`` (the real address, see
-        ``punchout.message._mail_sender``): its purchasing system's address first, else a
+        ``_sender``): its purchasing system's address first, else a
         contact of the buyer company. Only when exactly one fits."""
         Connection = self.env["punchout.connection"].sudo().browse()
         emails = {sender} if sender else set()
@@ -596,7 +596,7 @@ class PunchoutMail(models.AbstractModel):
             email_layout_xmlid="mail.mail_notification_layout_with_responsible_signature",
         )
         order.message_post(
-            body=connection.env._(
+            body=self.env._(
                 "Order confirmation e-mailed to %(email)s.",
                 email=connection.order_confirmation_email,
             )

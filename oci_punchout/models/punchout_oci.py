@@ -72,7 +72,7 @@ class PunchoutOci(models.AbstractModel):
         username_ok = hmac.compare_digest(expected_username, (punch_in.username or "").encode())
         password_ok = self._verify_password(punch_in.password, connection_sudo.oci_password_hash)
         if not (username_ok and password_ok and expected_username):
-            raise AuthenticationFailed(connection.env._("Unknown catalogue or wrong credentials."))
+            raise AuthenticationFailed(self.env._("Unknown catalogue or wrong credentials."))
 
     @api.model
     def _verify_password(self, password, password_hash):
@@ -97,9 +97,7 @@ class PunchoutOci(models.AbstractModel):
         self._check_credentials(connection, punch_in)
         if not connection.active:
             raise PunchoutProtocolError(
-                connection.env._(
-                    "This punchout catalogue is not active. Please contact your supplier."
-                ),
+                self.env._("This punchout catalogue is not active. Please contact your supplier."),
                 status=403,
             )
         connection._check_return_url(punch_in.hook_url)
