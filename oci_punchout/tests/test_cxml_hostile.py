@@ -9,7 +9,7 @@ from odoo.tools import mute_logger
 from ..const import MAX_CXML_BYTES
 from ..models.punchout_message import MAX_EXCERPT_CHARS
 from ..protocol import cxml
-from .test_cxml import CxmlCase, buyer_header
+from .cxml_common import CxmlCase, buyer_header
 
 # (Python codec, byte order mark, name in the declaration): what the XML specification allows
 ENCODINGS = [

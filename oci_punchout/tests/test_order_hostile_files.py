@@ -5,7 +5,7 @@ from odoo.tests import tagged
 from ..protocol.pdf import MAX_STREAM_BYTES
 from ..protocol.tests.testdata import deflated_zeros, make_pdf
 from .order_documents import ubl_order
-from .test_order_mail import OrderMailCommon
+from .order_mail_common import OrderMailCommon
 
 TEXT = b"BT /F1 12 Tf 72 720 Td (Purchase order 4500012399) Tj ET"
 

@@ -12,7 +12,7 @@ from odoo.tools import mute_logger
 from ..const import DTD_PATH_PARAM
 from ..protocol import cxml
 from .common import CXML_DTD_DIR
-from .test_cxml import SUPPLIER, CxmlCase
+from .cxml_common import SUPPLIER, CxmlCase
 
 
 @tagged("post_install", "-at_install")

@@ -2,7 +2,7 @@ from odoo.tests import tagged
 
 from ..protocol import cxml
 from .common import assert_valid_cxml, mock_buyer_system
-from .test_cxml import SUPPLIER, CxmlCase
+from .cxml_common import SUPPLIER, CxmlCase
 
 
 @tagged("post_install", "-at_install")

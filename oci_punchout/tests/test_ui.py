@@ -4,7 +4,7 @@ from urllib.parse import urlencode, urlsplit
 from odoo.tests import tagged
 
 from .common import PASSWORD, PunchoutHttpCase
-from .test_cxml import CxmlCase
+from .cxml_common import CxmlCase
 
 
 @tagged("post_install", "-at_install")
