@@ -764,7 +764,7 @@ class InProcess:
     """The same calls without HTTP: each in a transaction of its own, committed.
 
     Ours: what ``/punchout/cxml`` does with an OrderRequest, in one transaction:
-    ``punchout.message._cxml_store`` then ``punchout.connection._cxml_handle_request``, as
+    ``punchout.message._cxml_store`` then ``punchout.cxml._handle_request``, as
     superuser. Odoo's: ``ir.attachment`` create, ``sale.order._create_order_from_attachment``,
     ``action_confirm``, as the sales user with the web client's context.
     Queries are counted by odoo.sql_db's per-thread counter (what the access log shows).
@@ -826,7 +826,7 @@ class InProcess:
         def check(env):
             connection = env["punchout.connection"].search([("code", "=", CONNECTION_CODE)])
             start = time.perf_counter()
-            connection._cxml_check_secret(secret)
+            env["punchout.cxml"]._check_secret(connection, secret)
             return time.perf_counter() - start
 
         elapsed, _total, _queries = self._run(self.superuser_id, {}, check)
@@ -835,7 +835,7 @@ class InProcess:
     @staticmethod
     def _ours(env, body):
         message = env["punchout.message"]._cxml_store(body, "127.0.0.1")
-        return env["punchout.connection"]._cxml_handle_request(body, message)
+        return env["punchout.cxml"]._handle_request(cxml.parse_request(body), body, message)
 
     @staticmethod
     def _odoo_import(env, document):

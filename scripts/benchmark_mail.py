@@ -20,7 +20,7 @@ cart a sent quotation). Then, timed:
    the quotation is a confirmed sale order of 50 lines with the PO number, no activity.
 2. Reference, cXML: the same OrderRequest, from an equivalent quotation transferred by the
    ``demo-cxml`` connection, through what ``/punchout/cxml`` does with it
-   (``punchout.message._cxml_store``, then ``punchout.connection._cxml_handle_request``). Same
+   (``punchout.message._cxml_store``, then ``punchout.cxml._handle_request``). Same
    check. Its SharedSecret check (a passlib verify, part of every cXML request, none for a
    mail) is timed inside the call, and the call is also reported without it.
 3. Mail, PDF: a mail carrying a PDF purchase order laid out like SAP's standard PO print
@@ -255,7 +255,9 @@ class Odoo:
             # cXML: the PunchOutOrderMessage transferred; OCI: the same cart as cXML would
             # return it (our line references and net prices).
             document = (
-                transferred if connection.protocol == "cxml" else session._cxml_cart_message()
+                transferred
+                if connection.protocol == "cxml"
+                else env["punchout.cxml"]._cart_message(session)
             )
             if order.state != "sent":
                 raise oci.BenchmarkError(f"The transferred cart {order.name} is {order.state}.")
@@ -276,30 +278,31 @@ class Odoo:
     def cxml(self, body):
         """What /punchout/cxml does with a document: ((Response bytes, seconds spent in its
         SharedSecret check), seconds, queries). The check (a passlib verify) is timed inside
-        the call by a wrapper around ``_cxml_check_secret``, removed afterwards."""
+        the call by a wrapper around ``punchout.cxml._verify_secret``, removed afterwards."""
         spent = []
 
         def call(env):
-            Connection = type(env["punchout.connection"])
-            own = "_cxml_check_secret" in vars(Connection)
-            original = Connection._cxml_check_secret
+            Cxml = type(env["punchout.cxml"])
+            own = "_verify_secret" in vars(Cxml)
+            original = Cxml._verify_secret
 
-            def timed_check(connection, shared_secret):
+            def timed_check(model, connection, shared_secret):
                 start = time.perf_counter()
                 try:
-                    return original(connection, shared_secret)
+                    return original(model, connection, shared_secret)
                 finally:
                     spent.append(time.perf_counter() - start)
 
-            Connection._cxml_check_secret = timed_check
+            Cxml._verify_secret = timed_check
             try:
                 message = env["punchout.message"]._cxml_store(body, "127.0.0.1")
-                return env["punchout.connection"]._cxml_handle_request(body, message)
+                envelope = cxml.parse_request(body)
+                return env["punchout.cxml"]._handle_request(envelope, body, message)
             finally:
                 if own:
-                    Connection._cxml_check_secret = original
+                    Cxml._verify_secret = original
                 else:
-                    del Connection._cxml_check_secret
+                    del Cxml._verify_secret
 
         response, elapsed, queries = self.transaction(call)
         return (response, sum(spent)), elapsed, queries
@@ -673,8 +676,8 @@ def print_report(summary, args, bench):
         "queries: the",
         "  call's SQL queries (odoo.sql_db's per-thread counter, as in the server's access log).",
         f"  Mail: message_process of a MIME mail to {bench.inbox} ({MAIL_CONNECTION_CODE});",
-        f"  cXML: _cxml_store + _cxml_handle_request ({CXML_CONNECTION_CODE}), as /punchout/cxml "
-        "does.",
+        f"  cXML: _cxml_store + punchout.cxml._handle_request ({CXML_CONNECTION_CODE}), as "
+        "/punchout/cxml does.",
         "",
         f"1. A {LINES}-line purchase order to a confirmed sale order",
         header,
