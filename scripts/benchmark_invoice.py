@@ -29,7 +29,7 @@ turn, their order rotating from round to round), so that both sides see the same
    2.1 XSD) as the server runs them: ``einvoice_rules.validate_in_subprocess``, one child
    process for the whole batch, and one child process per document (as the Send wizard of one
    invoice does) for a sample, extrapolated to N. Fatal findings are counted and printed.
-4. Ours, cXML: ``move._punchout_cxml_document()`` (InvoiceDetailRequest) of the punchout
+4. Ours, cXML: ``account.edi.xml.cxml._export_invoice`` (InvoiceDetailRequest) of the punchout
    invoices.
 
 Controls, in the same rounds (before the paths in every other round, after them otherwise):
@@ -514,7 +514,8 @@ class Bench:
 
     def _cxml(self, env, move_id):
         env = env(context=self.context)
-        return env["account.move"].browse(move_id)._punchout_cxml_document(), set()
+        move = env["account.move"].browse(move_id)
+        return move.partner_id.commercial_partner_id._get_edi_builder("cxml")._export_invoice(move)
 
     def measure(self, paths):
         """The N invoices of each of ``paths``, interleaved (invoice i of every path, in the

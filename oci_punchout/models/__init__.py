@@ -1,3 +1,4 @@
+from . import account_edi_xml_cxml
 from . import account_edi_xml_ubl_bis3
 from . import account_move
 from . import account_move_line

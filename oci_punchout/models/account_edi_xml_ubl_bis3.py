@@ -39,6 +39,22 @@ class AccountEdiXmlUblBis3(models.AbstractModel):
                 line_vals.pop("order_line_reference_vals", None)
         return vals
 
+    def _punchout_export_constraints(self, invoice):
+        """What keeps the buyer's system from taking the UBL invoice of a punchout order:
+        ``{key: sentence or False}``. Shown by the Send wizard; Odoo's own constraints stay as
+        they are for every other invoice."""
+        buyer = invoice.commercial_partner_id
+        constraints = invoice._get_punchout_order_constraints(
+            needs_po_number=not invoice._get_punchout_buyer_reference()
+        )
+        constraints["punchout_peppol_endpoint"] = not (
+            buyer.peppol_eas and buyer.peppol_endpoint
+        ) and self.env._(
+            "The buyer %(buyer)s has no Peppol endpoint (electronic address).",
+            buyer=buyer.display_name,
+        )
+        return constraints
+
     def _get_invoice_line_vals(self, line, line_id, taxes_vals):
         # EXTENDS account_edi_ubl_cii
         vals = super()._get_invoice_line_vals(line, line_id, taxes_vals)

@@ -2,7 +2,7 @@ import logging
 
 from odoo import api, models
 
-from ..protocol import einvoice_rules
+from ..protocol import cxml, einvoice_rules
 
 _logger = logging.getLogger(__name__)
 
@@ -66,9 +66,15 @@ class AccountMoveSend(models.AbstractModel):
             move_data = moves_data[move]
             edi_format = move_data.get("invoice_edi_format")
             if CXML_METHOD in (move_data.get("sending_methods") or ()):
-                problems += move._get_punchout_missing_data("cxml")
+                builder = self.env["account.edi.xml.cxml"]
+                constraints = builder._export_invoice_constraints(
+                    move, builder._export_invoice_vals(move)
+                )
+                problems += [problem for problem in constraints.values() if problem]
             elif edi_format in ubl_formats:
-                move_problems = move._get_punchout_missing_data("ubl")
+                builder = move.partner_id.commercial_partner_id._get_edi_builder(edi_format)
+                constraints = builder._punchout_export_constraints(move)
+                move_problems = [problem for problem in constraints.values() if problem]
                 problems += move_problems
                 if not move_problems and edi_format in einvoice_rules.RULE_SET_BY_EDI_FORMAT:
                     to_check.append((move, edi_format))
@@ -147,17 +153,25 @@ class AccountMoveSend(models.AbstractModel):
             return
         if invoice._punchout_live_cxml_message():
             return  # posted again as it is
-        problems = invoice._get_punchout_missing_data("cxml")
-        if not problems:
-            try:
-                invoice_data["punchout_cxml_document"] = invoice._punchout_cxml_document()
-            except ValueError as exc:
-                problems = [str(exc)]
-        if problems:
+        builder = invoice.partner_id.commercial_partner_id._get_edi_builder("cxml")
+        document, errors = builder._export_invoice(invoice)
+        if errors:
             invoice_data["error"] = {
                 "error_title": self.env._("The cXML invoice cannot be sent:"),
-                "errors": problems,
+                "errors": sorted(errors),
             }
+            return
+        invoice_data["punchout_cxml_document"] = document
+        # Attached to the invoice as Odoo attaches UBL files, once it is sent; without our
+        # shared secret, which whoever reads the invoice must not learn.
+        invoice_data["punchout_cxml_attachment_values"] = {
+            "name": builder._export_invoice_filename(invoice),
+            "raw": cxml.redact_secrets(document),
+            "mimetype": "application/xml",
+            "res_model": invoice._name,
+            "res_id": invoice.id,
+            "res_field": "punchout_cxml_xml_file",
+        }
 
     @api.model
     def _call_web_service_after_invoice_pdf_render(self, invoices_data):  # pylint: disable=missing-return
@@ -167,3 +181,18 @@ class AccountMoveSend(models.AbstractModel):
                 # Delivery failures do not fail the Send: the document is kept and sent again
                 # by the cron; the invoice shows the buyer's answer.
                 invoice._punchout_send_cxml_invoice(invoice_data.get("punchout_cxml_document"))
+
+    @api.model
+    def _link_invoice_documents(self, invoices_data):
+        # EXTENDS account: the cXML document, as account_edi_ubl_cii links the UBL one
+        super()._link_invoice_documents(invoices_data)
+        attachments_values = [
+            invoice_data["punchout_cxml_attachment_values"]
+            for invoice_data in invoices_data.values()
+            if invoice_data.get("punchout_cxml_attachment_values")
+        ]
+        if attachments_values:
+            attachments = self.env["ir.attachment"].sudo().create(attachments_values)
+            self.env["account.move"].browse(attachments.mapped("res_id")).invalidate_recordset(
+                ["punchout_cxml_xml_id", "punchout_cxml_xml_file"]
+            )

@@ -13,6 +13,12 @@ class ResPartner(models.Model):
         selection_add=[("punchout_cxml", "to the buyer's procurement system (cXML)")]
     )
 
+    def _get_edi_builder(self, invoice_edi_format):
+        # EXTENDS account_edi_ubl_cii
+        if invoice_edi_format == "cxml":
+            return self.env["account.edi.xml.cxml"]
+        return super()._get_edi_builder(invoice_edi_format)
+
     def _compute_last_website_so_id(self):  # pylint: disable=missing-return
         """A punchout cart belongs to its punch-in: a normal login never reopens it."""
         super()._compute_last_website_so_id()

@@ -13,6 +13,7 @@ from . import test_ui
 from . import test_order_mail_pdf
 from . import test_order_mail_retry
 from . import test_order_mail_xml
+from . import test_einvoice_cxml_builder
 from . import test_einvoice_send
 from . import test_einvoice_ubl
 from . import test_simulator_invoice

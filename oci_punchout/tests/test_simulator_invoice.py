@@ -72,7 +72,8 @@ class TestSimulatorInvoice(CxmlCase):
 
     def test_simulated_buyer_refuses_what_a_buyer_would_refuse(self):
         invoice = self.ordered_and_invoiced("PO-9002")
-        document = invoice._punchout_cxml_document()
+        document, errors = self.env["account.edi.xml.cxml"]._export_invoice(invoice)
+        self.assertEqual(errors, set())
         code, _text = self.answer(self.post_invoice(document))
         self.assertEqual(code, 200)
 
