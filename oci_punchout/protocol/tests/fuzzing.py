@@ -124,7 +124,8 @@ def cxml_seeds():
 
 def order_seeds():
     """Purchase orders in every format read by e-mail: UBL, Peppol, openTRANS, IDoc, cXML."""
-    import test_orders
+    import order_samples
+    import order_samples_sap
 
     seeds = [(TESTDATA / "ubl-2.1" / "UBL-Order-2.1-Example.xml").read_bytes()]
     seeds.append(
@@ -132,18 +133,19 @@ def order_seeds():
     )
     seeds += [
         value
-        for value in vars(test_orders).values()
+        for module in (order_samples, order_samples_sap)
+        for value in vars(module).values()
         if isinstance(value, bytes) and value.lstrip().startswith(b"<")
     ]
     return seeds + _files(CXML_SAMPLES, "*OrderRequest*.xml")
 
 
 def pdf_text_seeds():
-    import test_orders
+    import order_samples_sap
 
     return [
         value
-        for name, value in vars(test_orders).items()
+        for name, value in vars(order_samples_sap).items()
         if name.startswith("PDF_TEXT") and isinstance(value, str)
     ]
 
