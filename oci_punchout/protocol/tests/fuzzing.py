@@ -111,12 +111,12 @@ def _files(folder, pattern="*.xml"):
 
 def cxml_seeds():
     """The shared cXML samples and documents this package builds (every kind it reads)."""
-    import test_cxml
+    import cxml_common
 
     seeds = _files(CXML_SAMPLES)
     seeds += [
         value
-        for value in vars(test_cxml).values()
+        for value in vars(cxml_common).values()
         if isinstance(value, bytes) and value.lstrip().startswith(b"<")
     ]
     return seeds

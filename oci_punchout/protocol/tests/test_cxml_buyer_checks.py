@@ -7,9 +7,9 @@ cXML 1.2.063 DTD from the shared test data.
 from dataclasses import replace
 from decimal import Decimal
 
+from cxml_invoice_common import HEADER, build, make_invoice
 from protocol import cxml
 from protocol.cxml import buyer_checks
-from test_cxml_invoice import HEADER, build, make_invoice
 from testdata import CXML_DTD_ROOT
 
 BUYER = cxml.Credential("NetworkId", "AN01000000001")
