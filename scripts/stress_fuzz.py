@@ -88,7 +88,8 @@ def main():
     names = args.only or sorted(_import_targets().TARGETS)
     print(
         f"fuzz: {len(names)} parsers, {args.examples} inputs each, seed {seed}; bounds: "
-        f"{_import_targets().TIME_BOUND} s per input (the PDF reader: its own), "
+        f"{_import_targets().TIME_BOUND} s per input (the PDF reader: 16 CPU seconds, its "
+        "child's limit and the timer's signal), "
         f"{args.memory_mb} MB per parser process",
         flush=True,
     )

@@ -307,6 +307,9 @@ class Target:
     time_bound: float = TIME_BOUND
     # Share of the inputs of a seeded run (make test) for the slow targets.
     test_share: float = 1.0
+    # What the bound is measured with: wall-clock seconds, or the process's CPU seconds where
+    # the real code's own bound is a CPU limit (a busy machine stretches wall time alone).
+    clock: Callable = time.perf_counter
 
 
 def pdf_seeds():
@@ -492,9 +495,11 @@ TARGETS = {
             "pdf.read (child process reader)",
             read_pdf_in_process,
             lambda: mutated_bytes(pdf_seeds()),
-            # read_pdf gives the child 15 CPU seconds and 30 s in all: the wall-clock bound is
-            # what it guarantees (on a busy machine 15 CPU seconds take longer than 15 s).
-            time_bound=pdf.TIMEOUT_SECONDS,
+            # read_pdf's child gets 15 CPU seconds (the kernel's limit) and 30 s of wall clock
+            # (the parent kills it). In-process the CPU limit is emulated with a CPU timer, so
+            # the bound is checked in CPU seconds: one more for the timer's signal to land.
+            time_bound=pdf.CHILD_CPU_SECONDS + 1,
+            clock=time.process_time,
             test_share=0.2,
         ),
         Target(
@@ -541,7 +546,7 @@ class Finding(AssertionError):
 
 def check(target, value):
     """Run one input through ``target``: only a protocol error may come out, within the bound."""
-    start = time.perf_counter()
+    start = target.clock()
     try:
         target.call(value)
     except PunchoutProtocolError:
@@ -550,10 +555,11 @@ def check(target, value):
         raise Finding(
             f"{target.name}: {type(exc).__name__}: {exc} (input {_shown(value)})"
         ) from exc
-    elapsed = time.perf_counter() - start
+    elapsed = target.clock() - start
     if elapsed > target.time_bound:
+        cpu = " CPU" if target.clock is time.process_time else ""
         raise Finding(
-            f"{target.name}: one input took {elapsed:.2f} s (bound {target.time_bound} s, "
+            f"{target.name}: one input took {elapsed:.2f}{cpu} s (bound {target.time_bound} s, "
             f"input {_shown(value)})"
         )
     return elapsed
