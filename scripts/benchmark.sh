@@ -24,7 +24,8 @@
 # the end. --invoice uses oci_punchout_bench_invoice (BENCH_DB's name with _invoice), created the
 # same way with oci_punchout and l10n_nl (the Dutch chart of its supplier company). A database
 # is built again when the addon's files changed.
-# Environment: BENCH_DB, BENCH_HTTP_PORT, PUNCHOUT_SHARED, PYTHON.
+# Environment: BENCH_DB, BENCH_HTTP_PORT, PUNCHOUT_SHARED, PYTHON. The scenarios share their timing,
+# query counts, statistics, products, options and JSON report through scripts/bench.py.
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -71,7 +72,7 @@ while [ $# -gt 0 ]; do
             shift
             ;;
         -h | --help)
-            sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *) die "unknown argument: $1 (see --help)" ;;

@@ -32,26 +32,45 @@ if fewer than needed exist, activates the demo buyer's currency (EUR) and cancel
 aborted run left open (punch-ins, transferred quotations) on the connection.
 """
 
-import argparse
 import base64
-import json
 import os
 import sys
-import threading
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import urlsplit
 
-import benchmark_oci as oci
 import psycopg2
 import requests
+from bench import (
+    BENCH_PRODUCT_PREFIX,
+    AccessLog,
+    BenchmarkError,
+    CartFiller,
+    Client,
+    Database,
+    InProcess,
+    argument_parser,
+    bench_product_domain,
+    check_loopback,
+    create_bench_products,
+    expect,
+    find_form,
+    fmt_queries,
+    jsonrpc,
+    load_protocol,
+    median,
+    odoo_registry,
+    p90,
+    ratio,
+    redirect_target,
+    sum_queries,
+    time_stats,
+    timed,
+    write_json,
+)
 from lxml import etree
-
-ROOT = Path(__file__).resolve().parent.parent
-ADDON_DIR = ROOT / "oci_punchout"
 
 CONNECTION_CODE = "demo-cxml"
 BUYER_DOMAIN = "NetworkID"
@@ -97,16 +116,7 @@ ODOO_PART_LABELS = {
 }
 
 
-def load_cxml():
-    """The addon's pure-Python cXML module (``protocol`` never imports Odoo)."""
-    if str(ADDON_DIR) not in sys.path:
-        sys.path.insert(0, str(ADDON_DIR))
-    from protocol import cxml
-
-    return cxml
-
-
-cxml = load_cxml()
+cxml = load_protocol().cxml
 
 
 # ----------------------------------------------------------------------
@@ -114,33 +124,23 @@ cxml = load_cxml()
 # ----------------------------------------------------------------------
 
 
-def _odoo_registry(db, addons_path):
-    import odoo
-    from odoo.modules.registry import Registry
-
-    odoo.tools.config.parse_config(
-        ["-d", db, f"--addons-path={addons_path}", "--log-level=warn", "--max-cron-threads=0"]
-    )
-    return Registry(db)
-
-
 def run_setup(db, addons_path, min_products):
     from odoo import SUPERUSER_ID, Command, api
 
     password = os.environ.get("BENCH_SALES_PASSWORD")
     if not password:
-        raise oci.BenchmarkError("BENCH_SALES_PASSWORD is not set.")
-    registry = _odoo_registry(db, addons_path)
+        raise BenchmarkError("BENCH_SALES_PASSWORD is not set.")
+    registry = odoo_registry(db, addons_path)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         installed = env["ir.module.module"].search(
             [("name", "in", ("oci_punchout", "sale_edi_ubl")), ("state", "=", "installed")]
         )
         if len(installed) != 2:
-            raise oci.BenchmarkError(f"{db} needs oci_punchout and sale_edi_ubl installed.")
+            raise BenchmarkError(f"{db} needs oci_punchout and sale_edi_ubl installed.")
         connection = env["punchout.connection"].search([("code", "=", CONNECTION_CODE)])
         if not connection:
-            raise oci.BenchmarkError(f"No punchout connection with code {CONNECTION_CODE!r}.")
+            raise BenchmarkError(f"No punchout connection with code {CONNECTION_CODE!r}.")
         # The salesperson who uploads the buyers' UBL orders (Odoo's side).
         Users = env["res.users"].with_context(active_test=False, no_reset_password=True)
         user = Users.search([("login", "=", SALES_LOGIN)])
@@ -179,10 +179,10 @@ def run_setup(db, addons_path, min_products):
         )
         leftovers._action_cancel()
         # Published benchmark products with internal references (shared with benchmark_oci).
-        count = env["product.template"].search_count(oci.bench_product_domain())
+        count = env["product.template"].search_count(bench_product_domain())
         if count < min_products:
             missing = min_products - count
-            oci.create_bench_products(env, missing)
+            create_bench_products(env, missing)
             print(f"   created {missing} published benchmark products")
         cr.commit()
     print(
@@ -357,23 +357,8 @@ def ubl_order(lines, po_number, seller, tax_percent):
 # ----------------------------------------------------------------------
 
 
-class Database:
-    def __init__(self, db):
-        self.conn = psycopg2.connect(dbname=db)
-        self.conn.autocommit = True
-
-    def close(self):
-        self.conn.close()
-
-    def fetchone(self, query, params=()):
-        with self.conn.cursor() as cr:
-            cr.execute(query, params)
-            return cr.fetchone()
-
-    def fetchall(self, query, params=()):
-        with self.conn.cursor() as cr:
-            cr.execute(query, params)
-            return cr.fetchall()
+class CxmlDatabase(Database):
+    """The scenario's products, buyer and taxes, read with plain SQL."""
 
     def products(self, count):
         """Published saleable benchmark products of the connection's website, by reference."""
@@ -390,11 +375,11 @@ class Database:
           ORDER BY pt.default_code, pp.id
              LIMIT %s
             """,
-            [CONNECTION_CODE, oci.BENCH_PRODUCT_PREFIX + "%", count],
+            [CONNECTION_CODE, BENCH_PRODUCT_PREFIX + "%", count],
         )
         products = [row[0] for row in rows]
         if len(products) < max(LINE_COUNTS):
-            raise oci.BenchmarkError(
+            raise BenchmarkError(
                 f"{len(products)} published benchmark products, {max(LINE_COUNTS)} needed: run "
                 "the setup step first (scripts/benchmark.sh does)."
             )
@@ -413,7 +398,7 @@ class Database:
             [list(product_ids)],
         )
         if len(rows) != 1:
-            raise oci.BenchmarkError(f"The benchmark products have {len(rows)} VAT rates, not 1.")
+            raise BenchmarkError(f"The benchmark products have {len(rows)} VAT rates, not 1.")
         return Decimal(str(rows[0][0])).normalize()
 
     def seller(self):
@@ -473,24 +458,24 @@ class Database:
 def check_our_order(database, po_number, size, from_cart):
     row = database.order_by_po(po_number)
     if not row:
-        raise oci.BenchmarkError(f"No sale order with PO number {po_number}.")
+        raise BenchmarkError(f"No sale order with PO number {po_number}.")
     _order_id, state, ref, session_id, lines = row
     if state != "sale" or ref != po_number or lines != size:
-        raise oci.BenchmarkError(
+        raise BenchmarkError(
             f"PO {po_number}: order state {state}, reference {ref}, {lines} lines; "
             f"expected a confirmed order of {size} lines."
         )
     if from_cart and not session_id:
-        raise oci.BenchmarkError(f"PO {po_number} did not go to the transferred quotation.")
+        raise BenchmarkError(f"PO {po_number} did not go to the transferred quotation.")
 
 
 def check_odoo_order(database, order_id, po_number, size, buyer_id):
     row = database.order_by_id(order_id)
     if not row:
-        raise oci.BenchmarkError(f"Odoo's import made no order {order_id}.")
+        raise BenchmarkError(f"Odoo's import made no order {order_id}.")
     state, ref, partner_id, lines, activities = row
     if state != "sale" or ref != po_number or lines != size or partner_id != buyer_id:
-        raise oci.BenchmarkError(
+        raise BenchmarkError(
             f"UBL order {po_number}: state {state}, reference {ref}, {lines} product lines, "
             f"customer {partner_id}; expected a confirmed order of {size} lines for the buyer "
             f"{buyer_id}."
@@ -507,11 +492,11 @@ class Bench:
     def __init__(self, args, database):
         self.args = args
         self.database = database
-        self.client = oci.Client(args.url, oci.AccessLog(args.log))
+        self.client = Client(args.url, AccessLog(args.log))
         self.secret = os.environ.get("BENCH_CXML_SECRET") or BUYER_SECRET_DEFAULT
         self.sales_password = os.environ.get("BENCH_SALES_PASSWORD") or ""
         if not self.sales_password:
-            raise oci.BenchmarkError("BENCH_SALES_PASSWORD is not set (see scripts/benchmark.sh).")
+            raise BenchmarkError("BENCH_SALES_PASSWORD is not set (see scripts/benchmark.sh).")
         self.products = database.products(max(LINE_COUNTS) + PRODUCT_MARGIN)
         self.tax_percent = database.tax_percent(self.products)
         self.seller = database.seller()
@@ -534,13 +519,13 @@ class Bench:
     def rpc(self, session, route, params, what):
         """A JSON-RPC call as Odoo's web client makes it: (result, seconds, queries)."""
         response, elapsed, queries = self.client.request(
-            session, "POST", route, json=oci.jsonrpc(params)
+            session, "POST", route, json=jsonrpc(params)
         )
-        oci.expect(response, 200, what)
+        expect(response, 200, what)
         answer = response.json()
         if answer.get("error"):
             error = answer["error"].get("data", {}).get("message") or answer["error"]
-            raise oci.BenchmarkError(f"{what}: {error}")
+            raise BenchmarkError(f"{what}: {error}")
         return answer.get("result"), elapsed, queries
 
     def sales_login(self):
@@ -552,7 +537,7 @@ class Bench:
             "login of the sales user",
         )
         if not result or not result.get("uid"):
-            raise oci.BenchmarkError(f"The sales user {SALES_LOGIN} cannot log in.")
+            raise BenchmarkError(f"The sales user {SALES_LOGIN} cannot log in.")
         context = dict(result.get("user_context") or {})
         company_id = (result.get("user_companies") or {}).get("current_company")
         if company_id:
@@ -567,7 +552,7 @@ class Bench:
             data=body,
             headers={"Content-Type": "text/xml; charset=UTF-8"},
         )
-        oci.expect(response, 200, what)
+        expect(response, 200, what)
         answer = cxml.parse_response(response.content)
         return answer, elapsed, queries
 
@@ -586,20 +571,20 @@ class Bench:
             )
             answer, _t, _q = self.post_cxml(session, body, "PunchOutSetupRequest")
             if answer.status_code != 200 or not answer.start_url:
-                raise oci.BenchmarkError(
+                raise BenchmarkError(
                     f"PunchOutSetupRequest: Status {answer.status_code} {answer.message}"
                 )
             start = urlsplit(answer.start_url)
             response, _t, _q = self.client.request(
                 session, "GET", start.path + (f"?{start.query}" if start.query else "")
             )
-            oci.redirect_target(response, "GET the StartPage")
-            oci.CartFiller(self.client, session, self.products).fill_to(size)
+            redirect_target(response, "GET the StartPage")
+            CartFiller(self.client, session, self.products).fill_to(size)
             response, _t, _q = self.client.request(session, "GET", "/shop/cart")
-            oci.expect(response, 200, "GET /shop/cart")
-            form = oci.find_form(response.text, "/punchout/transfer")
+            expect(response, 200, "GET /shop/cart")
+            form = find_form(response.text, "/punchout/transfer")
             if not form or not form.get("punchout_session_id") or not form.get("csrf_token"):
-                raise oci.BenchmarkError("The cart page has no transfer form.")
+                raise BenchmarkError("The cart page has no transfer form.")
             response, _t, _q = self.client.request(
                 session,
                 "POST",
@@ -609,14 +594,14 @@ class Bench:
                     "punchout_session_id": form["punchout_session_id"],
                 },
             )
-            oci.expect(response, 200, "POST /punchout/transfer")
-        fields_ = oci.find_form(response.text, urlsplit(RETURN_URL).path) or {}
+            expect(response, 200, "POST /punchout/transfer")
+        fields_ = find_form(response.text, urlsplit(RETURN_URL).path) or {}
         value = next((v for k, v in fields_.items() if k.lower().startswith("cxml-")), None)
         if value is None:
-            raise oci.BenchmarkError("The transfer page has no cXML cart field.")
+            raise BenchmarkError("The transfer page has no cXML cart field.")
         cart = cxml.parse_punchout_order_message(cxml.decode_browser_form_value(value))
         if len(cart.items) != size:
-            raise oci.BenchmarkError(f"The cart message has {len(cart.items)} lines, not {size}.")
+            raise BenchmarkError(f"The cart message has {len(cart.items)} lines, not {size}.")
         return cart
 
     # -- timed: the three paths ----------------------------------------------
@@ -625,7 +610,7 @@ class Bench:
         with requests.Session() as session:
             answer, elapsed, queries = self.post_cxml(session, body, "OrderRequest")
         if answer.status_code != 200:
-            raise oci.BenchmarkError(
+            raise BenchmarkError(
                 f"OrderRequest {po_number}: Status {answer.status_code} {answer.message}"
             )
         check_our_order(self.database, po_number, size, from_cart)
@@ -666,7 +651,7 @@ class Bench:
         )
         order_id = (action or {}).get("res_id")
         if not order_id:
-            raise oci.BenchmarkError(f"Odoo's UBL import made no single order: {action!r}")
+            raise BenchmarkError(f"Odoo's UBL import made no single order: {action!r}")
         _result, t_confirm, q_confirm = self.rpc(
             self.sales,
             "/web/dataset/call_button/sale.order/action_confirm",
@@ -750,17 +735,12 @@ class Bench:
         return samples
 
 
-def sum_queries(values):
-    values = list(values)
-    return None if any(value is None for value in values) else sum(values)
-
-
 # ----------------------------------------------------------------------
 # Measurements in this process (--in-process)
 # ----------------------------------------------------------------------
 
 
-class InProcess:
+class InProcessBench:
     """The same calls without HTTP: each in a transaction of its own, committed.
 
     Ours: what ``/punchout/cxml`` does with an OrderRequest, in one transaction:
@@ -771,33 +751,17 @@ class InProcess:
     """
 
     def __init__(self, args, database, bench):
-        from odoo import SUPERUSER_ID
-
-        self.registry = _odoo_registry(args.db, args.addons_path)
-        self.superuser_id = SUPERUSER_ID
+        self.odoo = InProcess(args.db, args.addons_path)
+        self.superuser_id = self.odoo.superuser_id
         self.database = database
         self.bench = bench
-        with self.registry.cursor() as cr:
-            cr.execute("SELECT id FROM res_users WHERE login = %s", [SALES_LOGIN])
-            self.sales_uid = cr.fetchone()[0]
+        self.sales_uid = self.odoo.run(
+            lambda env: env["res.users"].search([("login", "=", SALES_LOGIN)]).id
+        )
         self.activities = 0
 
     def _run(self, uid, context, function):
-        from odoo import api
-
-        thread = threading.current_thread()
-        thread.query_count = 0
-        thread.query_time = 0
-        start = time.perf_counter()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, uid, context)
-            result = function(env)
-            env.flush_all()
-        elapsed = time.perf_counter() - start
-        queries = thread.query_count
-        del thread.query_count
-        del thread.query_time
-        return result, elapsed, queries
+        return self.odoo.transaction(function, uid, context)
 
     def measure(self, which, body, po_number, size):
         if which == "odoo":
@@ -813,7 +777,7 @@ class InProcess:
             )
             answer = cxml.parse_response(response)
             if answer.status_code != 200:
-                raise oci.BenchmarkError(
+                raise BenchmarkError(
                     f"OrderRequest {po_number} (in-process): Status {answer.status_code} "
                     f"{answer.message}"
                 )
@@ -856,26 +820,22 @@ class InProcess:
 # ----------------------------------------------------------------------
 
 
-def ratio(ours, theirs, function):
-    return round(function(ours) / function(theirs), 2)
-
-
 def summarize_paths(samples, key=None):
     """Per line count: time and query statistics of each path (and of Odoo's parts)."""
     result = {}
     for size, rounds in samples.items():
         entries = [entry[key] if key else entry for entry in rounds]
-        sizes = {which: oci.timed([entry[which]["total"] for entry in entries]) for which in PATHS}
+        sizes = {which: timed([entry[which]["total"] for entry in entries]) for which in PATHS}
         odoo_total = [entry["odoo"]["total"][0] for entry in entries]
         for which in ("ours_cart", "ours_plain"):
             ours_total = [entry[which]["total"][0] for entry in entries]
             sizes[f"ratio_{which}_odoo"] = {
-                "median": ratio(ours_total, odoo_total, oci.median),
-                "p90": ratio(ours_total, odoo_total, oci.p90),
+                "median": ratio(ours_total, odoo_total, median),
+                "p90": ratio(ours_total, odoo_total, p90),
             }
         if all(part in entries[0]["odoo"] for part in ODOO_PARTS):
             sizes["odoo_parts"] = {
-                part: oci.timed([entry["odoo"][part] for entry in entries]) for part in ODOO_PARTS
+                part: timed([entry["odoo"][part] for entry in entries]) for part in ODOO_PARTS
             }
         result[str(size)] = sizes
     return result
@@ -906,7 +866,7 @@ def summarize(samples, in_process):
                 scaling[f"odoo.{part}"] = per_extra_line(section, "odoo", part)
         summary[f"{name}_queries_per_extra_line"] = scaling
     if in_process:
-        summary["in_process_secret_check"] = oci.time_stats(
+        summary["in_process_secret_check"] = time_stats(
             [entry["secret_check"] for rounds in samples.values() for entry in rounds]
         )
     return summary
@@ -920,7 +880,7 @@ def _cells(entry):
     timing = entry["time"]
     return (
         f"{timing['median_ms']:>8.1f}ms{timing['p90_ms']:>8.1f}ms"
-        f"  {oci._fmt_queries(entry['queries']):>{COLUMN_WIDTH - 22}}"
+        f"  {fmt_queries(entry['queries']):>{COLUMN_WIDTH - 22}}"
     )
 
 
@@ -1013,13 +973,9 @@ def print_report(summary, args):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argument_parser(__doc__, rounds=5, warmup=1)
     parser.add_argument("--url", help="Odoo server, e.g. http://127.0.0.1:8269")
-    parser.add_argument("--db", required=True, help="database name")
     parser.add_argument("--log", help="the server's log file (access log with query counts)")
-    parser.add_argument("--rounds", type=int, default=5, help="measured rounds per line count")
-    parser.add_argument("--warmup", type=int, default=1, help="warm-up rounds per line count")
-    parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument(
         "--in-process",
         action="store_true",
@@ -1039,8 +995,7 @@ def parse_args(argv=None):
             parser.error("--url and --log are required")
         if args.rounds < 1 or args.warmup < 0:
             parser.error("--rounds must be at least 1, --warmup at least 0")
-        if urlsplit(args.url).hostname not in ("127.0.0.1", "localhost"):
-            parser.error("the benchmark only talks to a server on the loopback interface")
+        check_loopback(parser, args.url)
     return args
 
 
@@ -1052,9 +1007,9 @@ def main(argv=None):
             run_setup(args.db, args.addons_path, max(LINE_COUNTS) + PRODUCT_MARGIN)
             return 0
         started = time.monotonic()
-        database = Database(args.db)
+        database = CxmlDatabase(args.db)
         bench = Bench(args, database)
-        in_process = InProcess(args, database, bench) if args.in_process else None
+        in_process = InProcessBench(args, database, bench) if args.in_process else None
         print(
             "== cXML OrderRequest vs. Odoo's UBL order import"
             + (" (HTTP and in-process)" if in_process else ""),
@@ -1075,12 +1030,8 @@ def main(argv=None):
             "duration_s": round(time.monotonic() - started, 1),
         }
         print_report(summary, args)
-        if args.json:
-            with open(args.json, "w", encoding="utf-8") as output:
-                json.dump(summary, output, indent=2)
-                output.write("\n")
-            print(f"\nResults written to {args.json}")
-    except (oci.BenchmarkError, requests.RequestException, psycopg2.Error) as exc:
+        write_json(summary, args.json)
+    except (BenchmarkError, requests.RequestException, psycopg2.Error) as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 1
     finally:

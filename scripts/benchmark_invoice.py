@@ -40,7 +40,6 @@ limit, the rules once more inside this process (``load_rule_sets`` once, then th
 for information.
 """
 
-import argparse
 import json
 import os
 import resource
@@ -51,19 +50,27 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
-import benchmark_cxml as bcx
-import benchmark_mail as bm
-import benchmark_oci as oci
 import psycopg2
+from bench import (
+    ROOT,
+    BenchmarkError,
+    InProcess,
+    argument_parser,
+    load_protocol,
+    median,
+    p90,
+    ratio,
+    write_json,
+)
 from lxml import etree
 
-cxml = bcx.cxml
+cxml = load_protocol().cxml
 
 
 def load_einvoice_rules():
     """The addon's pure-Python rules module (``protocol`` never imports Odoo): the same code
     the server runs, its child process included."""
-    bcx.load_cxml()  # puts the addon's folder on sys.path
+    load_protocol()  # puts the addon's folder on sys.path
     from protocol import einvoice_rules
 
     return einvoice_rules
@@ -71,7 +78,7 @@ def load_einvoice_rules():
 
 einvoice_rules = load_einvoice_rules()
 
-SHARED = Path(os.environ.get("PUNCHOUT_SHARED") or bcx.ROOT.parent / "shared")
+SHARED = Path(os.environ.get("PUNCHOUT_SHARED") or ROOT.parent / "shared")
 RULES_DIR = SHARED / "testdata/einvoice-rules"
 XSD_DIR = SHARED / "testdata/ubl-2.1/xsd"
 EDI_FORMAT = "ubl_bis3"
@@ -153,7 +160,7 @@ def _company(env):
     notes = []
     if not company:
         if env["ir.module.module"]._get("l10n_nl").state != "installed":
-            raise oci.BenchmarkError("l10n_nl is not installed: the benchmark needs its chart.")
+            raise BenchmarkError("l10n_nl is not installed: the benchmark needs its chart.")
         euro = env.ref("base.EUR")
         euro.active = True
         # chart_template_load: Odoo would otherwise install the country's modules (e.g.
@@ -304,7 +311,7 @@ def _punchout_invoice(env, connection, lines, po_number):
         connection, purchase_order, payload_id=f"{po_number}@bench-buyer.example"
     )
     if order != quotation or order.state != "sale" or notes:
-        raise oci.BenchmarkError(
+        raise BenchmarkError(
             f"PO {po_number}: {order.name} is {order.state} (quotation {quotation.name}); {notes}"
         )
     return _invoice(order)
@@ -332,7 +339,7 @@ def _invoice(order):
     invoice = order._create_invoices()
     invoice.action_post()
     if invoice.state != "posted" or len(invoice.invoice_line_ids) != LINES:
-        raise oci.BenchmarkError(f"{order.name}: invoice {invoice.name} is {invoice.state}.")
+        raise BenchmarkError(f"{order.name}: invoice {invoice.name} is {invoice.state}.")
     return invoice.id
 
 
@@ -531,7 +538,7 @@ class Bench:
                     lambda env, m=move_id, c=call: c(env, m)
                 )
                 if errors:
-                    raise oci.BenchmarkError(
+                    raise BenchmarkError(
                         f"{self.expected[move_id]['name']} ({path}): Odoo's export checks: "
                         + "; ".join(sorted(errors))
                     )
@@ -555,7 +562,7 @@ class Bench:
             invoice = cxml.parse_invoice_detail_request(document).request
             got = (invoice.order_id, len(invoice.items))
             if got != (expected["po"], LINES):
-                raise oci.BenchmarkError(f"{what}: order {got[0]!r} with {got[1]} items.")
+                raise BenchmarkError(f"{what}: order {got[0]!r} with {got[1]} items.")
             return
         root = etree.fromstring(document)
         order_ref = root.xpath("cac:OrderReference/cbc:ID/text()", namespaces=NS)
@@ -572,7 +579,7 @@ class Bench:
             wanted = ([expected["ref"]] if expected["ref"] else [], [], 0)
         got = (order_ref, line_ids, len(parts))
         if got != wanted or len(lines) != LINES:
-            raise oci.BenchmarkError(
+            raise BenchmarkError(
                 f"{what}: OrderReference {order_ref}, LineIDs {line_ids}, {len(parts)} buyer's "
                 f"items, {len(lines)} lines; expected {wanted} and {LINES} lines."
             )
@@ -672,14 +679,14 @@ def _stats(samples, count):
     queries = [q for _s, q in samples]
     entry = {
         "seconds": {
-            "median": round(oci.median(times), 4),
-            "p90": round(oci.p90(times), 4),
+            "median": round(median(times), 4),
+            "p90": round(p90(times), 4),
             "n": len(times),
         },
-        "ms_per_invoice": round(oci.median(times) * 1000 / count, 2),
+        "ms_per_invoice": round(median(times) * 1000 / count, 2),
     }
     if None not in queries:
-        entry["queries_per_invoice"] = round(oci.median(queries) / count, 2)
+        entry["queries_per_invoice"] = round(median(queries) / count, 2)
     return entry
 
 
@@ -696,36 +703,36 @@ def summarize(samples, count, sample_size, in_process):
             entry["measured"] = {"documents": sample_size, **measured}
         times = [seconds for seconds, _q in values]
         entry["ratio_odoo"] = {
-            "median": bcx.ratio(times, reference, oci.median),
-            "p90": bcx.ratio(times, reference, oci.p90),
+            "median": ratio(times, reference, median),
+            "p90": ratio(times, reference, p90),
         }
         summary[key] = entry
     ours = [seconds for seconds, _q in samples["ours"]]
     added = [o - r for o, r in zip(ours, reference, strict=True)]
     summary["added_export"] = {
-        "seconds_median": round(oci.median(ours) - oci.median(reference), 4),
-        "seconds_median_of_rounds": round(oci.median(added), 4),
-        "ms_per_invoice": round((oci.median(ours) - oci.median(reference)) * 1000 / count, 2),
+        "seconds_median": round(median(ours) - median(reference), 4),
+        "seconds_median_of_rounds": round(median(added), 4),
+        "ms_per_invoice": round((median(ours) - median(reference)) * 1000 / count, 2),
     }
     controls = [s for s, _q in samples["odoo_only_ours"]]
     summary["added_export_same_invoices"] = {
-        "seconds_median": round(oci.median(ours) - oci.median(controls), 4),
-        "ms_per_invoice": round((oci.median(ours) - oci.median(controls)) * 1000 / count, 2),
-        "ratio": bcx.ratio(ours, controls, oci.median),
+        "seconds_median": round(median(ours) - median(controls), 4),
+        "ms_per_invoice": round((median(ours) - median(controls)) * 1000 / count, 2),
+        "ratio": ratio(ours, controls, median),
     }
     built = [o + v for o, (v, _q) in zip(ours, samples["batch"], strict=True)]
     summary["export_and_validate_batch"] = {
-        "seconds": round(oci.median(built), 4),
-        "ratio_odoo": bcx.ratio(built, reference, oci.median),
+        "seconds": round(median(built), 4),
+        "ratio_odoo": ratio(built, reference, median),
     }
     if in_process is not None:
         compiled, passes, rule_sets, _fatal = in_process
         summary["in_process_rules"] = {
             "rule_sets_compiled": rule_sets,
             "compile_seconds": round(compiled, 4),
-            "validate_seconds_median": round(oci.median(passes), 4),
-            "ms_per_document": round(oci.median(passes) * 1000 / count, 2),
-            "ratio_odoo": bcx.ratio(passes, reference, oci.median),
+            "validate_seconds_median": round(median(passes), 4),
+            "ms_per_document": round(median(passes) * 1000 / count, 2),
+            "ratio_odoo": ratio(passes, reference, median),
         }
     return summary
 
@@ -860,11 +867,8 @@ def print_report(summary, args, bench, findings, in_process):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", required=True, help="database name")
+    parser = argument_parser(__doc__, rounds=5, warmup=1)
     parser.add_argument("--addons-path", required=True, help="Odoo's addons path")
-    parser.add_argument("--rounds", type=int, default=5, help="measured rounds")
-    parser.add_argument("--warmup", type=int, default=1, help="warm-up rounds")
     parser.add_argument("--invoices", type=int, default=100, help="invoices per path")
     parser.add_argument(
         "--sample",
@@ -890,7 +894,7 @@ def main(argv=None):
     args = parse_args(argv)
     try:
         started = time.monotonic()
-        odoo = bm.Odoo(args)
+        odoo = InProcess(args.db, args.addons_path)
         print("== E-invoices: setting up (untimed)", file=sys.stderr)
         ids, notes = Setup(odoo, args.invoices).run()
         for note in notes:
@@ -924,13 +928,9 @@ def main(argv=None):
             "duration_s": round(time.monotonic() - started, 1),
         }
         print_report(summary, args, bench, findings, in_process)
-        if args.json:
-            with open(args.json, "w", encoding="utf-8") as output:
-                json.dump(summary, output, indent=2)
-                output.write("\n")
-            print(f"\nResults written to {args.json}")
+        write_json(summary, args.json)
     except (
-        oci.BenchmarkError,
+        BenchmarkError,
         psycopg2.Error,
         einvoice_rules.RulesUnavailable,
         einvoice_rules.RuleExecutionError,

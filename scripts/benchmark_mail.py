@@ -34,12 +34,9 @@ none (mails are routed to an alias by its full address), the demo buyer's curren
 benchmark products, and what an aborted run left open on the two connections cancelled.
 """
 
-import argparse
 import io
-import json
 import os
 import sys
-import threading
 import time
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -47,8 +44,21 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 import benchmark_cxml as bcx
-import benchmark_oci as oci
 import psycopg2
+from bench import (
+    BenchmarkError,
+    InProcess,
+    argument_parser,
+    bench_product_domain,
+    create_bench_products,
+    fmt_queries,
+    median,
+    p90,
+    ratio,
+    time_stats,
+    timed,
+    write_json,
+)
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
@@ -195,35 +205,11 @@ def sap_po_pdf(po_number, quotation, rows, pages, supplier, currency, order_date
 # ----------------------------------------------------------------------
 
 
-class Odoo:
+class Odoo(InProcess):
     """The database through Odoo's registry: setup, quotations, measured calls, checks."""
 
     def __init__(self, args):
-        from odoo import SUPERUSER_ID, api
-
-        self.api = api
-        self.uid = SUPERUSER_ID
-        self.registry = bcx._odoo_registry(args.db, args.addons_path)
-
-    def transaction(self, function):
-        """``function(env)`` in a transaction of its own, committed: (result, seconds,
-        queries). The queries: odoo.sql_db's per-thread counter (flush and commit included)."""
-        thread = threading.current_thread()
-        thread.query_count = 0
-        thread.query_time = 0
-        start = time.perf_counter()
-        with self.registry.cursor() as cr:
-            env = self.api.Environment(cr, self.uid, {})
-            result = function(env)
-            env.flush_all()
-        elapsed = time.perf_counter() - start
-        queries = thread.query_count
-        del thread.query_count
-        del thread.query_time
-        return result, elapsed, queries
-
-    def run(self, function):
-        return self.transaction(function)[0]
+        super().__init__(args.db, args.addons_path)
 
     # -- setup (untimed) -----------------------------------------------------
 
@@ -260,13 +246,13 @@ class Odoo:
                 else env["punchout.cxml"]._cart_message(session)
             )
             if order.state != "sent":
-                raise oci.BenchmarkError(f"The transferred cart {order.name} is {order.state}.")
+                raise BenchmarkError(f"The transferred cart {order.name} is {order.state}.")
             return order.id, order.name, document
 
         order_id, name, document = self.run(prepare)
         cart = cxml.parse_punchout_order_message(document)
         if len(cart.items) != len(product_ids):
-            raise oci.BenchmarkError(f"The cart of {name} has {len(cart.items)} lines.")
+            raise BenchmarkError(f"The cart of {name} has {len(cart.items)} lines.")
         return order_id, name, cart
 
     # -- measured calls ------------------------------------------------------
@@ -370,7 +356,7 @@ class Odoo:
 def _connection(env, code):
     connection = env["punchout.connection"].search([("code", "=", code)])
     if len(connection) != 1:
-        raise oci.BenchmarkError(f"No punchout connection with code {code!r}.")
+        raise BenchmarkError(f"No punchout connection with code {code!r}.")
     return connection
 
 
@@ -380,7 +366,7 @@ def _setup(env, min_products):
     cxml_connection = _connection(env, CXML_CONNECTION_CODE)
     alias = mail_connection.alias_id
     if not alias.alias_name:
-        raise oci.BenchmarkError(f"The connection {MAIL_CONNECTION_CODE} has no order inbox.")
+        raise BenchmarkError(f"The connection {MAIL_CONNECTION_CODE} has no order inbox.")
     company = mail_connection.company_id
     if not company.alias_domain_id:
         domain = env["mail.alias.domain"].search([("name", "=", ALIAS_DOMAIN)], limit=1)
@@ -419,10 +405,10 @@ def _setup(env, min_products):
     if leftovers:
         notes.append(f"{len(leftovers)} leftover quotation(s) cancelled")
     # Published benchmark products with internal references (shared with the other benchmarks).
-    count = env["product.template"].search_count(oci.bench_product_domain())
+    count = env["product.template"].search_count(bench_product_domain())
     if count < min_products:
         missing = min_products - count
-        oci.create_bench_products(env, missing)
+        create_bench_products(env, missing)
         notes.append(f"{missing} published benchmark products created")
     return notes
 
@@ -436,14 +422,14 @@ class Bench:
     def __init__(self, args, odoo):
         self.args = args
         self.odoo = odoo
-        database = bcx.Database(args.db)
+        database = bcx.CxmlDatabase(args.db)
         try:
             self.products = database.products(LINES + PRODUCT_MARGIN)[:LINES]
         finally:
             database.close()
         self.inbox, self.sender, self.supplier, self.authserv_id = odoo.mail_context()
         if not self.inbox or "@" not in self.inbox:
-            raise oci.BenchmarkError(f"The order inbox of {MAIL_CONNECTION_CODE} has no address.")
+            raise BenchmarkError(f"The order inbox of {MAIL_CONNECTION_CODE} has no address.")
         self.secret = bcx.BUYER_SECRET_DEFAULT
         self.stamp = int(time.time())
         self.run_id = f"{self.stamp}-{os.getpid()}"
@@ -479,7 +465,7 @@ class Bench:
         outcome = self.odoo.outcome(quotation_id, po_number, mail_id)
         check_confirmed(outcome, name, po_number, f"Mail with the XML order {po_number}")
         if outcome["mail"]["state"] != "done" or outcome["mail"]["order"] != name:
-            raise oci.BenchmarkError(f"Mail {po_number}: {outcome['mail']}")
+            raise BenchmarkError(f"Mail {po_number}: {outcome['mail']}")
         return {"total": (elapsed, queries), "mail_bytes": len(raw)}
 
     def cxml(self):
@@ -489,7 +475,7 @@ class Bench:
         (response, secret), elapsed, queries = self.odoo.cxml(body)
         answer = cxml.parse_response(response)
         if answer.status_code != 200:
-            raise oci.BenchmarkError(
+            raise BenchmarkError(
                 f"OrderRequest {po_number}: Status {answer.status_code} {answer.message}"
             )
         check_confirmed(self.odoo.outcome(quotation_id, po_number), name, po_number, po_number)
@@ -530,7 +516,7 @@ class Bench:
         # read (tests/test_order_mail.py, test_sap_po_print): the quotation confirmed as is.
         summary = pdf_outcome(outcome, name, po_number)
         if summary != PDF_EXPECTED:
-            raise oci.BenchmarkError(
+            raise BenchmarkError(
                 f"PDF of {pages} page(s), PO {po_number}: {summary}; expected {PDF_EXPECTED}."
             )
         self.pdf_outcomes[pages] = summary
@@ -571,7 +557,7 @@ def check_confirmed(outcome, name, po_number, what):
         or outcome["orders_with_po"] != [name]
         or outcome["activities"]
     ):
-        raise oci.BenchmarkError(
+        raise BenchmarkError(
             f"{what}: quotation {name} is {outcome['state']} with {outcome['lines']} lines, "
             f"reference {outcome['client_order_ref']!r}, orders with the PO "
             f"{outcome['orders_with_po']}, activities {outcome['activities']}; expected {name} "
@@ -583,13 +569,13 @@ def pdf_outcome(outcome, name, po_number):
     """A PDF mail's result in words; raises when it was not applied to our quotation."""
     mail = outcome["mail"]
     if mail["state"] != "done" or mail["order"] != name or outcome["po_number"] != po_number:
-        raise oci.BenchmarkError(
+        raise BenchmarkError(
             f"PDF PO {po_number}: mail {mail['state']} ({mail['error'] or mail['attachments']}), "
             f"order {mail['order']!r}, quotation {name} {outcome['state']} with PO "
             f"{outcome['po_number']!r}."
         )
     if outcome["lines"] != LINES:
-        raise oci.BenchmarkError(f"PDF PO {po_number}: {name} has {outcome['lines']} lines.")
+        raise BenchmarkError(f"PDF PO {po_number}: {name} has {outcome['lines']} lines.")
     state = {"sale": "confirmed", "sent": "kept as a quotation"}.get(
         outcome["state"], outcome["state"]
     )
@@ -608,7 +594,7 @@ def summarize(samples):
     reference = [elapsed for elapsed, _q in samples["cxml"]]
     xml_mail = [elapsed for elapsed, _q in samples["mail_xml"]]
     without_secret = [elapsed for elapsed, _q in samples["cxml_without_secret"]]
-    ref_queries = oci.median([q for _t, q in samples["cxml"]])
+    ref_queries = median([q for _t, q in samples["cxml"]])
     summary = {}
     for key in (
         "mail_xml",
@@ -616,24 +602,24 @@ def summarize(samples):
         "cxml_without_secret",
         *(f"pdf_{pages}" for pages in PAGE_COUNTS),
     ):
-        entry = oci.timed(samples[key])
+        entry = timed(samples[key])
         times = [elapsed for elapsed, _q in samples[key]]
         entry["ratio_cxml"] = {
-            "median": bcx.ratio(times, reference, oci.median),
-            "p90": bcx.ratio(times, reference, oci.p90),
+            "median": ratio(times, reference, median),
+            "p90": ratio(times, reference, p90),
             "queries": round(entry["queries"]["median"] / ref_queries, 2),
         }
         if key.startswith("pdf_"):
             entry["ratio_cxml_without_secret"] = {
-                "median": bcx.ratio(times, without_secret, oci.median),
-                "p90": bcx.ratio(times, without_secret, oci.p90),
+                "median": ratio(times, without_secret, median),
+                "p90": ratio(times, without_secret, p90),
             }
             entry["ratio_mail_xml"] = {
-                "median": bcx.ratio(times, xml_mail, oci.median),
-                "p90": bcx.ratio(times, xml_mail, oci.p90),
+                "median": ratio(times, xml_mail, median),
+                "p90": ratio(times, xml_mail, p90),
             }
         summary[key] = entry
-    summary["secret_check"] = oci.time_stats(samples["secret_check"])
+    summary["secret_check"] = time_stats(samples["secret_check"])
     first, last = (summary[f"pdf_{pages}"] for pages in (PAGE_COUNTS[0], PAGE_COUNTS[-1]))
     extra_pages = PAGE_COUNTS[-1] - PAGE_COUNTS[0]
     summary["pdf_ms_per_extra_page"] = round(
@@ -643,8 +629,8 @@ def summarize(samples):
         (last["queries"]["median"] - first["queries"]["median"]) / extra_pages, 2
     )
     summary["ratio_mail_xml_cxml_without_secret"] = {
-        "median": bcx.ratio(xml_mail, without_secret, oci.median),
-        "p90": bcx.ratio(xml_mail, without_secret, oci.p90),
+        "median": ratio(xml_mail, without_secret, median),
+        "p90": ratio(xml_mail, without_secret, p90),
     }
     return summary
 
@@ -656,7 +642,7 @@ def _cells(entry):
     timing = entry["time"]
     return (
         f"{timing['median_ms']:>9.1f}ms{timing['p90_ms']:>9.1f}ms"
-        f"  {oci._fmt_queries(entry['queries']):>16}"
+        f"  {fmt_queries(entry['queries']):>16}"
     )
 
 
@@ -749,12 +735,8 @@ def print_report(summary, args, bench):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", required=True, help="database name")
+    parser = argument_parser(__doc__, rounds=10, warmup=1)
     parser.add_argument("--addons-path", required=True, help="Odoo's addons path")
-    parser.add_argument("--rounds", type=int, default=10, help="measured rounds")
-    parser.add_argument("--warmup", type=int, default=1, help="warm-up rounds")
-    parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.warmup < 0:
         parser.error("--rounds must be at least 1, --warmup at least 0")
@@ -790,12 +772,8 @@ def main(argv=None):
             "duration_s": round(time.monotonic() - started, 1),
         }
         print_report(summary, args, bench)
-        if args.json:
-            with open(args.json, "w", encoding="utf-8") as output:
-                json.dump(summary, output, indent=2)
-                output.write("\n")
-            print(f"\nResults written to {args.json}")
-    except (oci.BenchmarkError, psycopg2.Error) as exc:
+        write_json(summary, args.json)
+    except (BenchmarkError, psycopg2.Error) as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 1
     return 0

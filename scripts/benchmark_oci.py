@@ -20,39 +20,46 @@ a known password (from the environment variable BENCH_PORTAL_PASSWORD) and creat
 benchmark products until a 100-line cart can be filled with distinct products.
 """
 
-import argparse
-import json
 import os
 import re
-import statistics
 import sys
 import time
-from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import psycopg2
 import requests
+from bench import (
+    BENCH_PRODUCT_PREFIX,
+    AccessLog,
+    BenchmarkError,
+    CartFiller,
+    Client,
+    argument_parser,
+    candidate_product_domain,
+    check_loopback,
+    create_bench_products,
+    expect,
+    find_form,
+    fmt_queries,
+    jsonrpc,
+    median,
+    odoo_registry,
+    p90,
+    query_stats,
+    redirect_target,
+    run,
+    time_stats,
+    timed,
+    write_json,
+)
 
 CONNECTION_CODE = "demo-oci"
 OCI_USERNAME = "demo-buyer"
 OCI_PASSWORD_DEFAULT = "demo-secret"  # noqa: S105 (the demo connection's published password)
 PORTAL_LOGIN = "punchout@demo-buyer.example"
 PORTAL_USER_XMLID = "oci_punchout.demo_buyer_user"
-BENCH_PRODUCT_PREFIX = "BENCH-"
 CART_SIZES = (10, 100)
 PRODUCT_MARGIN = 15  # spare candidates, in case some product cannot be added as is
-REQUEST_TIMEOUT = 120
-LOG_WAIT_SECONDS = 10.0
-
-# werkzeug access log line, with Odoo's perf info appended: queries, query time, other time.
-ACCESS_RE = re.compile(
-    r'"(?P<method>[A-Z]+) (?P<target>\S+) HTTP/[\d.]+" (?P<status>\d{3}) \S+ '
-    r"(?P<queries>\d+|-) (?P<query_time>[\d.]+|-) (?P<other_time>[\d.]+|-)"
-)
-
-
-class BenchmarkError(Exception):
-    pass
 
 
 # ----------------------------------------------------------------------
@@ -60,29 +67,14 @@ class BenchmarkError(Exception):
 # ----------------------------------------------------------------------
 
 
-def candidate_product_domain(website_id):
-    return [
-        ("sale_ok", "=", True),
-        ("product_tmpl_id.is_published", "=", True),
-        ("type", "in", ("consu", "service")),
-        ("website_id", "in", (False, website_id)),
-    ]
-
-
 def run_setup(db, addons_path, min_products):
     # Only the setup step needs Odoo itself.
-    import odoo
     from odoo import SUPERUSER_ID, api
-    from odoo.modules.registry import Registry
 
     password = os.environ.get("BENCH_PORTAL_PASSWORD")
     if not password:
         raise BenchmarkError("BENCH_PORTAL_PASSWORD is not set.")
-    odoo.tools.config.parse_config(
-        ["-d", db, f"--addons-path={addons_path}", "--log-level=warn", "--max-cron-threads=0"]
-    )
-    registry = Registry(db)
-    with registry.cursor() as cr:
+    with odoo_registry(db, addons_path).cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         user = env.ref(PORTAL_USER_XMLID)
         user.password = password
@@ -112,152 +104,9 @@ def run_setup(db, addons_path, min_products):
     print(f"   portal user {PORTAL_LOGIN}: password set; {max(count, min_products)} products")
 
 
-def bench_product_domain():
-    """Published, sellable benchmark products (shared by every benchmark script)."""
-    return [
-        ("default_code", "=like", BENCH_PRODUCT_PREFIX + "%"),
-        ("active", "=", True),
-        ("sale_ok", "=", True),
-        ("is_published", "=", True),
-    ]
-
-
-def create_bench_products(env, missing):
-    """``missing`` more published benchmark products, numbered after the existing ones."""
-    Template = env["product.template"].with_context(active_test=False)
-    existing = Template.search_count([("default_code", "=like", BENCH_PRODUCT_PREFIX + "%")])
-    Template.create(
-        [
-            {
-                "name": f"Benchmark product {number:03d}",
-                "default_code": f"{BENCH_PRODUCT_PREFIX}{number:03d}",
-                "type": "consu",
-                "sale_ok": True,
-                "is_published": True,
-                "list_price": 10.0 + number,
-                "description_sale": f"Benchmark product number {number}.",
-            }
-            for number in range(existing + 1, existing + missing + 1)
-        ]
-    )
-
-
 # ----------------------------------------------------------------------
 # Measurement helpers
 # ----------------------------------------------------------------------
-
-
-class AccessLog:
-    """The server's log file; finds the access-log line of each request after its offset."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def offset(self):
-        return os.path.getsize(self.path)
-
-    def find(self, offset, method, path):
-        """The access-log entry of ``method path`` written after ``offset`` (waits briefly).
-
-        The client is sequential, so the lines after the offset taken just before a request
-        belong to that request; the method and path must match as well.
-        """
-        deadline = time.monotonic() + LOG_WAIT_SECONDS
-        while True:
-            with open(self.path, "rb") as log:
-                log.seek(offset)
-                data = log.read().decode("utf-8", "replace")
-            for line in data.splitlines():
-                match = ACCESS_RE.search(line)
-                if not match or match["method"] != method:
-                    continue
-                if urlsplit(match["target"]).path != path:
-                    continue
-                queries = match["queries"]
-                return {
-                    "status": int(match["status"]),
-                    "queries": int(queries) if queries != "-" else None,
-                    "query_time": _float_or_none(match["query_time"]),
-                    "other_time": _float_or_none(match["other_time"]),
-                }
-            if time.monotonic() > deadline:
-                raise BenchmarkError(f"No access-log line for {method} {path} in {self.path}.")
-            time.sleep(0.005)
-
-
-def _float_or_none(value):
-    return None if value == "-" else float(value)
-
-
-class FormParser(HTMLParser):
-    """Collects the forms of a page: action and the values of their inputs."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms = []
-        self._form = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self._form = {"action": attrs.get("action") or "", "inputs": {}}
-            self.forms.append(self._form)
-        elif tag == "input" and self._form is not None and attrs.get("name"):
-            self._form["inputs"].setdefault(attrs["name"], attrs.get("value") or "")
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._form = None
-
-
-def find_form(html_text, action):
-    parser = FormParser()
-    parser.feed(html_text)
-    for form in parser.forms:
-        if urlsplit(form["action"]).path == action:
-            return form["inputs"]
-    return None
-
-
-class Client:
-    """Times requests (wall time as the browser sees it) and reads their query counts."""
-
-    def __init__(self, base_url, log):
-        self.base_url = base_url.rstrip("/")
-        self.log = log
-
-    def request(self, session, method, url, **kwargs):
-        url = urljoin(self.base_url + "/", url)
-        path = urlsplit(url).path
-        offset = self.log.offset()
-        start = time.perf_counter()
-        response = session.request(
-            method, url, allow_redirects=False, timeout=REQUEST_TIMEOUT, **kwargs
-        )
-        _ = response.content
-        elapsed = time.perf_counter() - start
-        entry = self.log.find(offset, method, path)
-        if entry["status"] != response.status_code:
-            raise BenchmarkError(
-                f"{method} {path}: access log says {entry['status']}, "
-                f"response is {response.status_code}."
-            )
-        return response, elapsed, entry["queries"]
-
-
-def expect(response, status, what):
-    if response.status_code != status:
-        snippet = re.sub(r"\s+", " ", response.text[:300])
-        raise BenchmarkError(f"{what}: HTTP {response.status_code} instead of {status}: {snippet}")
-
-
-def redirect_target(response, what):
-    if response.status_code not in (302, 303):
-        expect(response, 303, what)
-    location = response.headers.get("Location")
-    if not location:
-        raise BenchmarkError(f"{what}: no Location header.")
-    return location
 
 
 class Bench:
@@ -469,85 +318,9 @@ class Bench:
         return results, reference
 
 
-class CartFiller:
-    """Adds distinct products to a cart through the shop's own JSON route, as the shop does."""
-
-    def __init__(self, client, session, products):
-        self.client = client
-        self.session = session
-        self.products = iter(products)
-        self.line_ids = set()
-
-    def fill_to(self, size):
-        """Add lines until the cart has ``size``; returns (time, queries) of each added line."""
-        samples = []
-        while len(self.line_ids) < size:
-            product_id = next(self.products, None)
-            if product_id is None:
-                raise BenchmarkError(
-                    f"Only {len(self.line_ids)} of {size} cart lines could be added: not "
-                    "enough published saleable products (the setup step of "
-                    "scripts/benchmark.sh creates them)."
-                )
-            response, elapsed, queries = self.client.request(
-                self.session,
-                "POST",
-                "/shop/cart/update_json",
-                json=jsonrpc({"product_id": product_id, "add_qty": 1}),
-            )
-            expect(response, 200, "POST /shop/cart/update_json")
-            result = response.json().get("result") or {}
-            if result.get("line_id") and result["line_id"] not in self.line_ids:
-                self.line_ids.add(result["line_id"])
-                samples.append((elapsed, queries))
-                if result.get("cart_quantity") != len(self.line_ids):
-                    raise BenchmarkError(
-                        f"The cart holds {result.get('cart_quantity')} units after "
-                        f"{len(self.line_ids)} lines of one unit: it was not empty."
-                    )
-        return samples
-
-
-def jsonrpc(params):
-    return {"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}
-
-
 # ----------------------------------------------------------------------
 # Statistics and report
 # ----------------------------------------------------------------------
-
-
-def median(values):
-    return statistics.median(values)
-
-
-def p90(values):
-    if len(values) < 2:
-        return values[0]
-    return statistics.quantiles(values, n=10, method="inclusive")[-1]
-
-
-def time_stats(values):
-    return {
-        "median_ms": round(median(values) * 1000, 1),
-        "p90_ms": round(p90(values) * 1000, 1),
-        "n": len(values),
-    }
-
-
-def query_stats(values):
-    values = [value for value in values if value is not None]
-    if not values:
-        return {"median": None, "min": None, "max": None}
-    return {"median": median(values), "min": min(values), "max": max(values)}
-
-
-def timed(samples):
-    """Time and query statistics of (seconds, queries) samples."""
-    return {
-        "time": time_stats([elapsed for elapsed, _queries in samples]),
-        "queries": query_stats([queries for _elapsed, queries in samples]),
-    }
 
 
 def summarize(login_samples, cart_samples, portal_samples):
@@ -610,19 +383,10 @@ def summarize(login_samples, cart_samples, portal_samples):
     return {"login": login, "carts": carts, "queries_per_extra_line": scaling}
 
 
-def _fmt_queries(stats):
-    if stats["median"] is None:
-        return "-"
-    text = f"{stats['median']:g}"
-    if stats["min"] != stats["max"]:
-        text += f" ({stats['min']}-{stats['max']})"
-    return text
-
-
 def _row(label, timing, queries=None):
     row = f"{label:<50}{timing['median_ms']:>8.1f}ms{timing['p90_ms']:>8.1f}ms"
     if queries is not None:
-        row += f"  {_fmt_queries(queries):>12}"
+        row += f"  {fmt_queries(queries):>12}"
     return row
 
 
@@ -707,14 +471,10 @@ def print_report(summary, args):
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argument_parser(__doc__, rounds=20, warmup=3)
     parser.add_argument("--url", help="Odoo server, e.g. http://127.0.0.1:8269")
-    parser.add_argument("--db", required=True, help="database name")
     parser.add_argument("--log", help="the server's log file (access log with query counts)")
-    parser.add_argument("--rounds", type=int, default=20, help="measured punch-in rounds")
-    parser.add_argument("--warmup", type=int, default=3, help="punch-in warm-up rounds")
     parser.add_argument("--cycles", type=int, default=5, help="transfers per cart size")
-    parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--connection", default=CONNECTION_CODE, help="OCI connection code")
     parser.add_argument("--portal-login", default=PORTAL_LOGIN, help="portal user's login")
     parser.add_argument(
@@ -732,48 +492,40 @@ def parse_args(argv=None):
             parser.error("--url and --log are required")
         if args.rounds < 1 or args.cycles < 1 or args.warmup < 0:
             parser.error("--rounds and --cycles must be at least 1, --warmup at least 0")
-        if urlsplit(args.url).hostname not in ("127.0.0.1", "localhost"):
-            parser.error("the benchmark only talks to a server on the loopback interface")
+        check_loopback(parser, args.url)
     return args
 
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        if args.setup:
-            run_setup(args.db, args.addons_path, max(CART_SIZES) + PRODUCT_MARGIN)
-            return 0
-        bench = Bench(args)
-        started = time.monotonic()
-        print("== 1. punch-in vs. portal login", file=sys.stderr)
-        login_samples = bench.login_rounds()
-        print(
-            "== 2. cart transfer vs. cart page (and the same cart without punchout)",
-            file=sys.stderr,
-        )
-        products = bench.candidate_products()
-        cart_samples, portal_samples = bench.cart_rounds(products)
-        summary = summarize(login_samples, cart_samples, portal_samples)
-        summary["config"] = {
-            "url": args.url,
-            "db": args.db,
-            "connection": args.connection,
-            "rounds": args.rounds,
-            "warmup": args.warmup,
-            "cycles": args.cycles,
-            "cart_sizes": list(CART_SIZES),
-            "duration_s": round(time.monotonic() - started, 1),
-        }
-        print_report(summary, args)
-        if args.json:
-            with open(args.json, "w", encoding="utf-8") as output:
-                json.dump(summary, output, indent=2)
-                output.write("\n")
-            print(f"\nResults written to {args.json}")
-    except (BenchmarkError, requests.RequestException, psycopg2.Error) as exc:
-        print(f"ERROR: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    if args.setup:
+        return run(lambda: run_setup(args.db, args.addons_path, max(CART_SIZES) + PRODUCT_MARGIN))
+    return run(lambda: measure(args), errors=(requests.RequestException,))
+
+
+def measure(args):
+    bench = Bench(args)
+    started = time.monotonic()
+    print("== 1. punch-in vs. portal login", file=sys.stderr)
+    login_samples = bench.login_rounds()
+    print(
+        "== 2. cart transfer vs. cart page (and the same cart without punchout)", file=sys.stderr
+    )
+    products = bench.candidate_products()
+    cart_samples, portal_samples = bench.cart_rounds(products)
+    summary = summarize(login_samples, cart_samples, portal_samples)
+    summary["config"] = {
+        "url": args.url,
+        "db": args.db,
+        "connection": args.connection,
+        "rounds": args.rounds,
+        "warmup": args.warmup,
+        "cycles": args.cycles,
+        "cart_sizes": list(CART_SIZES),
+        "duration_s": round(time.monotonic() - started, 1),
+    }
+    print_report(summary, args)
+    write_json(summary, args.json)
 
 
 if __name__ == "__main__":

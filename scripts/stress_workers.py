@@ -64,7 +64,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "oci_punchout"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import benchmark_oci  # noqa: E402 (the path above)
+import bench  # noqa: E402 (the path above)
 from protocol import cxml, oci  # noqa: E402
 
 PRODUCTS_PER_CART = 10
@@ -97,11 +97,11 @@ def run_setup(db, addons_path, buyers, state_file, buyer_port):
         env = api.Environment(cr, SUPERUSER_ID, {})
         password = "stress-" + os.urandom(9).hex()
         needed = 2 * buyers * PRODUCTS_PER_CART
-        count = env["product.template"].search_count(benchmark_oci.bench_product_domain())
+        count = env["product.template"].search_count(bench.bench_product_domain())
         if count < needed:
-            benchmark_oci.create_bench_products(env, needed - count)
+            bench.create_bench_products(env, needed - count)
         products = env["product.product"].search(
-            benchmark_oci.bench_product_domain(), order="default_code", limit=needed
+            bench.bench_product_domain(), order="default_code", limit=needed
         )
         products.product_tmpl_id.invoice_policy = "order"  # invoiced without a delivery
         portal_group = env.ref("base.group_portal")
@@ -221,14 +221,14 @@ class Flow:
             answer = self.request(
                 "POST",
                 "/shop/cart/update_json",
-                json=benchmark_oci.jsonrpc({"product_id": product_id, "add_qty": 1}),
+                json=bench.jsonrpc({"product_id": product_id, "add_qty": 1}),
             ).json()
             if answer.get("error") or not (answer.get("result") or {}).get("line_id"):
                 raise StressError(f"adding product {product_id}: {answer.get('error')}")
 
     def transfer(self):
         page = self.request("GET", "/shop/cart")
-        form = benchmark_oci.find_form(page.text, "/punchout/transfer")
+        form = bench.find_form(page.text, "/punchout/transfer")
         if not form or not form.get("punchout_session_id"):
             raise StressError("the cart page has no transfer form")
         return self.request(
@@ -290,7 +290,7 @@ def buyer_flow(base_url, buyer, password, products, codes):
             response = flow.request("GET", target, expect=303)
         flow.add_products(products)
         page = flow.transfer()
-        fields = benchmark_oci.find_form(page.text, urlsplit(RETURN_URL).path) or {}
+        fields = bench.find_form(page.text, urlsplit(RETURN_URL).path) or {}
         if buyer["kind"] == "oci":
             items = oci.parse_cart_fields(list(fields.items()))
             returned = sorted(item.vendormat for item in items)
@@ -316,7 +316,7 @@ def portal_flow(base_url, portal, password):
     flow = Flow(base_url)
     try:
         page = flow.request("GET", "/web/login")
-        form = benchmark_oci.find_form(page.text, "/web/login") or {}
+        form = bench.find_form(page.text, "/web/login") or {}
         flow.request(
             "POST",
             "/web/login",
