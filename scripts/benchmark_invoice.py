@@ -878,7 +878,6 @@ def parse_args(argv=None):
     )
     parser.add_argument("--rules-dir", default=str(RULES_DIR), help="official rule files")
     parser.add_argument("--xsd-dir", default=str(XSD_DIR), help="UBL 2.1 xsd folder")
-    parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.warmup < 0:
         parser.error("--rounds must be at least 1, --warmup at least 0")
