@@ -183,7 +183,7 @@ class AccountMoveSend(models.AbstractModel):
                 invoice._punchout_send_cxml_invoice(invoice_data.get("punchout_cxml_document"))
 
     @api.model
-    def _link_invoice_documents(self, invoices_data):
+    def _link_invoice_documents(self, invoices_data):  # pylint: disable=missing-return
         # EXTENDS account: the cXML document, as account_edi_ubl_cii links the UBL one
         super()._link_invoice_documents(invoices_data)
         attachments_values = [
