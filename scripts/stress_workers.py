@@ -66,6 +66,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import bench  # noqa: E402 (the path above)
 from protocol import cxml, oci  # noqa: E402
+from protocol.errors import PunchoutProtocolError  # noqa: E402
 
 PRODUCTS_PER_CART = 10
 RETURN_URL = "https://buyer-system.stress.example/return"
@@ -304,7 +305,7 @@ def buyer_flow(base_url, buyer, password, products, codes):
         if returned != sorted(codes):
             raise StressError(f"the returned cart holds {returned}, not its own {sorted(codes)}")
         return time.perf_counter() - start, cart, None
-    except (StressError, requests.RequestException, cxml.PunchoutProtocolError) as exc:
+    except (StressError, requests.RequestException, PunchoutProtocolError) as exc:
         return time.perf_counter() - start, None, f"{buyer['code']}: {exc}"
     finally:
         flow.session.close()
@@ -456,7 +457,7 @@ def run(args):
         try:
             response, answer = post_cxml(args.url, body)
             result = (response.status_code, answer.status_code, answer.message)
-        except (requests.RequestException, cxml.PunchoutProtocolError) as exc:
+        except (requests.RequestException, PunchoutProtocolError) as exc:
             result = (None, None, str(exc))
         with lock:
             answers.setdefault(po_number, []).append(result)
@@ -598,7 +599,7 @@ def send_until_answered(base_url, body, tries=6, pause=2.0):
             answers.append(type(exc).__name__)
             time.sleep(pause)
             continue
-        except cxml.PunchoutProtocolError:
+        except PunchoutProtocolError:
             # No cXML answer, e.g. the proxy's 502 page for a worker that died.
             answers.append(f"HTTP {response.status_code} without cXML")
             time.sleep(pause)
@@ -897,7 +898,7 @@ def hostile_requests(args, state, checks):
             )
             try:
                 code = cxml.parse_response(response.content).status_code
-            except cxml.PunchoutProtocolError:
+            except PunchoutProtocolError:
                 code = response.status_code  # no cXML answer: the HTTP status counts
         except requests.RequestException as exc:
             code = type(exc).__name__
