@@ -200,7 +200,7 @@ class PunchoutOci(models.AbstractModel):
         connection.ensure_one()
         return oci.render_return_page(
             punch_in.hook_url,
-            self._build_fields(connection, items),
+            self._build_fields(connection, items, punch_in.charset),
             target=punch_in.return_target,
             charset=punch_in.charset,
             echo_params=punch_in.echo_params,
@@ -266,12 +266,15 @@ class PunchoutOci(models.AbstractModel):
         item.ext_quote_item = str(line.id)
         return item
 
-    def _build_fields(self, connection, items):
+    def _build_fields(self, connection, items, charset=None):
+        """The NEW_ITEM fields of ``items``, their texts transliterated to what the buyer's
+        ``charset`` holds (the euro sign as EUR, not '?')."""
         connection.ensure_one()
         return oci.build_cart_fields(
             items,
             index_base=int(connection.oci_index_base),
             send_empty=connection.oci_send_empty_fields,
+            charset=charset,
         )
 
     def _transfer(self, session):
@@ -285,7 +288,7 @@ class PunchoutOci(models.AbstractModel):
         order = session.order_id.sudo()
         lines = order.order_line.filtered(lambda line: not line.display_type and line.product_id)
         items = [self._item_from_order_line(connection, line) for line in lines]
-        fields_pairs = self._build_fields(connection, items)
+        fields_pairs = self._build_fields(connection, items, session.charset)
         page = self._render(session, fields_pairs)
         session._mark_transferred()
         session._flush_as_superuser()

@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
-from .charsets import python_codec, whatwg_encoding
+from .charsets import TRANSLITERATE, python_codec, whatwg_encoding
 from .errors import InvalidReturnUrl
 
 DEFAULT_TARGET = "_top"
@@ -144,10 +144,11 @@ def render_return_page(
 
     The form's action is the hook URL without its query string (``SAPEVENT:`` URLs as they are);
     each query parameter of the hook URL becomes a hidden input, then the ``echo_params`` the
-    query does not already hold, then ``fields``. The page is encoded in ``charset`` (characters
-    it cannot hold become '?') and declares it. ``auto_submit`` adds an inline script that
-    submits the form; a visible submit button is always there. With ``keep_query`` (cXML's
-    BrowserFormPost) the action is the URL as given, query string included.
+    query does not already hold, then ``fields``. The page is encoded in ``charset`` (what it
+    cannot hold transliterated, see ``charsets.transliterate``) and declares it. ``auto_submit``
+    adds an inline script that submits the form; a visible submit button is always there. With
+    ``keep_query`` (cXML's BrowserFormPost) the action is the URL as given, query string
+    included.
 
     :raises InvalidReturnUrl: a hook URL that is not http(s) or SAPEVENT
     """
@@ -208,4 +209,4 @@ def render_return_page(
             "document.getElementById('oci_return_form'));</script>"
         )
     lines += ["</body>", "</html>", ""]
-    return "\n".join(lines).encode(codec, errors="replace")
+    return "\n".join(lines).encode(codec, errors=TRANSLITERATE)

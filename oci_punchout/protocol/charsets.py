@@ -9,6 +9,7 @@ See https://encoding.spec.whatwg.org/#names-and-labels.
 """
 
 import codecs
+import unicodedata
 
 # WHATWG encoding name -> (Python codec, labels). The name is what a page declares.
 WHATWG_ENCODINGS = {
@@ -268,7 +269,7 @@ REFUSED_LABELS = (
 )
 
 # Codecs a buyer's label may name that the browser's encoding is a superset of: the page is
-# encoded in the buyer's codec (what it cannot hold becomes '?') and the browser posts the same
+# encoded in the buyer's codec (what it cannot hold transliterated) and the browser posts the same
 # bytes back, so an ISO-8859-1 system never receives windows-1252's extra characters.
 SUBSET_CODECS = {"windows-1252": ("iso8859-1", "ascii"), "windows-1254": ("iso8859-9",)}
 
@@ -305,3 +306,84 @@ def python_codec(label):
     if codec in SUBSET_CODECS.get(encoding, ()):
         return codec
     return codecs.lookup(WHATWG_ENCODINGS[encoding][0]).name
+
+
+# Characters a single-byte charset cannot hold, written readably instead of as '?' (OCI carts of
+# buyers whose SAP system runs in ISO-8859-1 and the like). Used only for what the charset lacks.
+TRANSLITERATIONS = {
+    "\u20ac": "EUR",
+    "\u00a3": "GBP",
+    "\u00a5": "JPY",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": ",",
+    "\u201b": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u2039": "<",
+    "\u203a": ">",
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2212": "-",
+    "\u2026": "...",
+    "\u2022": "*",
+    "\u00b7": ".",
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u202f": " ",
+    "\u00d7": "x",
+    "\u00f7": "/",
+    "\u2122": "(TM)",
+    "\u00a9": "(C)",
+    "\u00ae": "(R)",
+    "\u00b0": "deg",
+    "\u00b5": "u",
+    "\u00df": "ss",
+    "\u00c6": "AE",
+    "\u00e6": "ae",
+    "\u0152": "OE",
+    "\u0153": "oe",
+    "\u00d8": "O",
+    "\u00f8": "o",
+    "\u0141": "L",
+    "\u0142": "l",
+    "\u0110": "D",
+    "\u0111": "d",
+    "\u00d0": "D",
+    "\u00f0": "d",
+    "\u00de": "Th",
+    "\u00fe": "th",
+}
+TRANSLITERATE = "oci-transliterate"
+
+
+def _transliterated(char):
+    """ASCII for one character: from the table, else its base letter (accents dropped), else
+    '?'. ASCII, so that every charset listed here holds it."""
+    text = TRANSLITERATIONS.get(char)
+    if text is None:
+        decomposed = unicodedata.normalize("NFKD", char)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return text if text and text.isascii() else "?"
+
+
+def _transliterate_error(exc):
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    return "".join(_transliterated(c) for c in exc.object[exc.start : exc.end]), exc.end
+
+
+codecs.register_error(TRANSLITERATE, _transliterate_error)
+
+
+def transliterate(text, codec):
+    """``text`` as ``codec`` holds it: what the codec lacks transliterated readably (the euro
+    sign as EUR, typographic quotes and dashes as ASCII, accented letters as their base letter),
+    '?' only where nothing fits."""
+    return text.encode(codec, errors=TRANSLITERATE).decode(codec)

@@ -168,6 +168,20 @@ class TestOciCart(PunchoutHttpCase):
         _form, pairs = self.parse_return_form(response.content, charset="latin-1")
         self.assertIn(("NEW_ITEM-DESCRIPTION[2]", "Kugelschreiber Größe M"), pairs)
 
+    def test_what_the_buyer_charset_lacks_is_transliterated(self):
+        # Quotes, the euro sign, a dash and a Polish letter ISO-8859-1 lacks.
+        self.product_pen.name = (
+            "Kugelschreiber \u201eEdel\u201c 5 \u20ac \u2013 \u0141\u00f3d\u017a"
+        )
+        session = self._shop(http_content_charset="iso-8859-1")
+        response = self._transfer(session)
+        _form, pairs = self.parse_return_form(response.content, charset="latin-1")
+        # What SAP shows of the line: readable, not question marks.
+        self.assertIn(
+            ("NEW_ITEM-DESCRIPTION[2]", 'Kugelschreiber "Edel" 5 EUR - L\u00f3dz'), pairs
+        )
+        self.assertNotIn(b"?", b"".join(value.encode("latin-1") for _name, value in pairs))
+
     def test_return_page_never_in_a_charset_browsers_misread(self):
         # ISO-2022-JP is stateful and unknown to browsers under that label: its bytes for
         # buyer-chosen text could hold a quote that ends the attribute. idna is no text charset.

@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
+from ..browser import normalize_charset
+from ..charsets import transliterate
 from .fields import (
     FIELD_ATTRIBUTES,
     FIELD_SPECS,
@@ -156,12 +158,13 @@ def _longtext_name(index):
     return f"NEW_ITEM-LONGTEXT_{index}:132[]"
 
 
-def _item_values(item, send_empty, price_decimals):
-    """({OCI field: text} in FIELD_SPECS order, empty values included; long text) of an item."""
+def _item_values(item, send_empty, price_decimals, text):
+    """({OCI field: text} in FIELD_SPECS order, empty values included; long text) of an item;
+    ``text`` turns a value into what the buyer's charset holds."""
     values = dict.fromkeys(FIELD_SPECS, "")
     for name, (max_length, kind) in FIELD_SPECS.items():
         if kind == "text":
-            values[name] = cut_text(str(getattr(item, FIELD_ATTRIBUTES[name]) or ""), max_length)
+            values[name] = cut_text(text(getattr(item, FIELD_ATTRIBUTES[name])), max_length)
     values["QUANTITY"] = format_number(item.quantity or 0)
     if item.price is not None:
         if item.price_unit is None:
@@ -173,11 +176,11 @@ def _item_values(item, send_empty, price_decimals):
     if item.leadtime is not None:
         values["LEADTIME"] = str(int(item.leadtime))
     values["SERVICE"] = "X" if item.service else ""
-    longtext = str(item.longtext or "")
+    longtext = text(item.longtext)
     if item.matnr:
         del values["DESCRIPTION"]
     else:
-        description = " ".join(str(item.description or "").split())
+        description = " ".join(text(item.description).split())
         values["DESCRIPTION"] = cut_text(
             description, FIELD_SPECS["DESCRIPTION"][0], word_boundary=True
         )
@@ -186,7 +189,9 @@ def _item_values(item, send_empty, price_decimals):
     return values, longtext
 
 
-def build_cart_fields(items, index_base=1, send_empty=False, price_decimals=PRICE_DECIMALS):
+def build_cart_fields(
+    items, index_base=1, send_empty=False, price_decimals=PRICE_DECIMALS, charset=None
+):
     """The ``NEW_ITEM-<FIELD>[n]`` (name, value) pairs of a cart, item by item in FIELD_SPECS
     order, then the long text (``NEW_ITEM-LONGTEXT_<n>:132[]``), then the item's extra fields.
 
@@ -194,15 +199,23 @@ def build_cart_fields(items, index_base=1, send_empty=False, price_decimals=PRIC
     long text; other texts are cut to their maximum length. A price without ``price_unit`` gets
     one from ``choose_price_unit(price, price_decimals)``; PRICEUNIT 1 is left empty ('1' with
     ``send_empty``). Empty fields are left out unless ``send_empty``; with MATNR there is no
-    DESCRIPTION field. Extra fields are always sent.
+    DESCRIPTION field. Extra fields are always sent. With ``charset`` (the buyer's
+    HTTP_CONTENT_CHARSET), texts are first transliterated to what it holds (``charsets.
+    transliterate``: the euro sign as EUR, not '?'), so that cut lengths hold once encoded.
 
     :raises ValueError: a number with more than 11 integer digits, or an extra field that
         repeats a standard one
     """
+    codec = normalize_charset(charset)[0] if charset else None
+
+    def text(value):
+        value = "" if value is None else str(value)
+        return transliterate(value, codec) if codec else value
+
     pairs = []
     for position, item in enumerate(items):
         index = index_base + position
-        values, longtext = _item_values(item, send_empty, price_decimals)
+        values, longtext = _item_values(item, send_empty, price_decimals, text)
         for name, value in values.items():
             if value or send_empty:
                 pairs.append((_field_name(name, index), value))
@@ -212,5 +225,5 @@ def build_cart_fields(items, index_base=1, send_empty=False, price_decimals=PRIC
             name = str(name).upper()
             if name in FIELD_SPECS or name == LONGTEXT_FIELD:
                 raise ValueError(f"The extra field {name} repeats a standard OCI field.")
-            pairs.append((_field_name(name, index), "" if value is None else str(value)))
+            pairs.append((_field_name(name, index), text(value)))
     return pairs

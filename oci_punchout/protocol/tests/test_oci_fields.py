@@ -5,6 +5,7 @@ docs/protocols.md; pytest, no Odoo.
 from decimal import Decimal
 
 import pytest
+from protocol.charsets import transliterate
 from protocol.oci import (
     FIELD_SPECS,
     OciItem,
@@ -385,3 +386,39 @@ def test_build_extra_fields():
         build_cart_fields([_screw(extra={"price": "1"})])
     with pytest.raises(ValueError):
         build_cart_fields([_screw(extra={"LONGTEXT": "x"})])
+
+
+@pytest.mark.parametrize(
+    ("codec", "text", "expected"),
+    [
+        ("iso8859-1", "5 € \u2013 „Qualität“ … Łódź", '5 EUR - "Qualität" ... Lódz'),
+        ("cp1252", "5 € \u2013 „Qualität“ … Łódź", "5 € \u2013 „Qualität“ … Lódz"),
+        ("iso8859-2", "5 € \u2013 Łódź ß", "5 EUR - Łódź ß"),
+        ("iso8859-1", "Œuvre ™ ½ 中", "OEuvre (TM) ½ ?"),
+        ("ascii", "Ångström µm", "Angstrom um"),
+        ("utf-8", "5 € \u2013 中", "5 € \u2013 中"),
+    ],
+)
+def test_transliterate_keeps_what_the_charset_holds(codec, text, expected):
+    assert transliterate(text, codec) == expected
+
+
+def test_cart_fields_in_a_single_byte_charset_are_transliterated_before_they_are_cut():
+    item = OciItem(
+        description="Schraube M8 \u2013 5 € (rostfrei) „Edelstahl“ Größe 4 mm Länge",
+        quantity=Decimal(1),
+        vendormat="A\u20131",
+        longtext="Preis: 5 €",
+        extra={"CUSTOM": "„x“"},
+    )
+    fields = dict(build_cart_fields([item], charset="ISO-8859-1"))
+    description = fields["NEW_ITEM-DESCRIPTION[1]"]
+    assert description == "Schraube M8 - 5 EUR (rostfrei)"  # 40 characters at most, once written
+    assert len(description) <= FIELD_SPECS["DESCRIPTION"][0]
+    assert fields["NEW_ITEM-VENDORMAT[1]"] == "A-1"
+    assert fields["NEW_ITEM-LONGTEXT_1:132[]"].endswith("Preis: 5 EUR")
+    assert fields["NEW_ITEM-CUSTOM[1]"] == '"x"'
+    for value in fields.values():
+        value.encode("iso8859-1")  # every value fits the buyer's charset
+    # Without a charset (UTF-8 buyers) nothing changes.
+    assert dict(build_cart_fields([item]))["NEW_ITEM-VENDORMAT[1]"] == "A\u20131"
