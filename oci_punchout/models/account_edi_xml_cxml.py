@@ -159,6 +159,7 @@ class AccountEdiXmlCxml(models.AbstractModel):
                         taxable_amount=money(line.price_subtotal),
                         tax_amount=money(line.price_total - line.price_subtotal),
                         description=tax.name or "",
+                        location=tax.country_id.code or "",
                     ),
                     gross_amount=money(line.price_unit * line.quantity) if discounted else None,
                     discount_amount=(
@@ -177,6 +178,7 @@ class AccountEdiXmlCxml(models.AbstractModel):
                 exempt_reason=(
                     tax.invoice_label or tax.name or "" if not values["percentage"] else ""
                 ),
+                location=tax.country_id.code or "",
             )
             for tax, values in taxes.items()
         ]

@@ -44,6 +44,11 @@ class TestCxmlInvoiceBuilder(EinvoiceCommon):
         self.assertEqual(
             builder._export_invoice_filename(invoice), f"{invoice.name.replace('/', '_')}_cxml.xml"
         )
+        # The tax country of each rate (the Dutch supplier's taxes), and the payment term.
+        self.assertEqual(
+            set(root.xpath("//InvoiceDetailSummary/Tax/TaxDetail/TaxLocation/text()")), {"NL"}
+        )
+        self.assertIsNotNone(root.find(".//InvoiceDetailRequestHeader/PaymentTerm"))
 
     def test_what_the_buyers_system_would_refuse_is_said_before(self):
         invoice = self._invoice(self._order_de())

@@ -235,7 +235,8 @@ class InvoicePartner:
 class InvoiceTax:
     """One ``TaxDetail``. An exempt tax (``exempt_reason`` set) is written with
     ``exemptDetail="exempt"`` and the reason as its Description (``description`` is then not
-    written); a 0 % rate without a reason is ``exemptDetail="zeroRated"``."""
+    written); a 0 % rate without a reason is ``exemptDetail="zeroRated"``. ``location``: the
+    tax's country (ISO code), written as ``TaxLocation``."""
 
     percentage: Decimal
     taxable_amount: Money
@@ -243,6 +244,7 @@ class InvoiceTax:
     category: str = "vat"
     description: str = ""
     exempt_reason: str = ""
+    location: str = ""
 
 
 @dataclass

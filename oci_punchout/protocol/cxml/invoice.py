@@ -84,6 +84,7 @@ def _parse_invoice_tax(el, sign, what):
                 category=attribute(detail, "category"),
                 description="" if exempt else text,
                 exempt_reason=text if exempt else "",
+                location=find_text(detail, "TaxLocation"),
             )
         )
     return _signed(_parse_money(el, f"{what} Tax"), sign), details
@@ -183,7 +184,9 @@ def _parse_invoice(el):
     what = "InvoiceDetailSummary"
     total_tax, taxes = _parse_invoice_tax(summary.find("Tax"), sign, what)
     original = header.find("InvoiceIDInfo")
-    term = header.find("InvoiceDetailPaymentTerm")
+    term = header.find("PaymentTerm")
+    if term is None:
+        term = header.find("InvoiceDetailPaymentTerm")  # deprecated, still sent by some
     items = el.findall("InvoiceDetailOrder/InvoiceDetailItem")
     return InvoiceDetailRequest(
         invoice_id=invoice_id,
@@ -302,6 +305,8 @@ def _add_invoice_tax(parent, total, details, sign, lang):
         detail = add_element(el, "TaxDetail", attrib=attrib)
         _add_money(detail, "TaxableAmount", _signed(tax.taxable_amount, sign))
         _add_money(detail, "TaxAmount", _signed(tax.tax_amount, sign))
+        if tax.location:
+            add_element(detail, "TaxLocation", tax.location, {XML_LANG: lang})
         text = tax.exempt_reason or tax.description
         if text:
             add_element(detail, "Description", text, {XML_LANG: lang})
@@ -453,8 +458,9 @@ def build_invoice_detail_request(
         }
         add_element(header_el, "InvoiceIDInfo", attrib=original)
     if invoice.payment_term_days is not None:
-        term = {"payInNumberOfDays": str(int(invoice.payment_term_days)), "percentageRate": "0"}
-        add_element(header_el, "InvoiceDetailPaymentTerm", attrib=term)
+        # PaymentTerm: InvoiceDetailPaymentTerm is deprecated (InvoiceDetail.dtd).
+        term = {"payInNumberOfDays": str(int(invoice.payment_term_days))}
+        add_element(header_el, "PaymentTerm", attrib=term)
     if invoice.comments:
         add_element(header_el, "Comments", invoice.comments, {XML_LANG: lang})
     _add_extrinsics(header_el, invoice.extrinsics)

@@ -23,6 +23,8 @@ from protocol.cxml import (
     Money,
 )
 
+XML_LANG_ATTR = "{http://www.w3.org/XML/1998/namespace}lang"
+
 
 def test_standard_invoice_is_valid_and_carries_the_invoice(dtds):
     invoice = make_invoice()
@@ -42,10 +44,9 @@ def test_standard_invoice_is_valid_and_carries_the_invoice(dtds):
     assert header.find("InvoiceDetailLineIndicator").attrib == {"isTaxInLine": "yes"}
     assert header.find("DocumentReference") is None
     assert header.find("InvoiceIDInfo") is None
-    assert header.find("InvoiceDetailPaymentTerm").attrib == {
-        "payInNumberOfDays": "30",
-        "percentageRate": "0",
-    }
+    # PaymentTerm: InvoiceDetail.dtd deprecates InvoiceDetailPaymentTerm.
+    assert header.find("PaymentTerm").attrib == {"payInNumberOfDays": "30"}
+    assert header.find("InvoiceDetailPaymentTerm") is None
     assert header.findtext("Comments") == "Thank you for your order."
     assert header.find("Extrinsic[@name='CostCenter']").text == "4711"
 
@@ -313,3 +314,20 @@ def test_cancelling_an_invoice(dtds):
     header = root.find(".//InvoiceDetailRequestHeader")
     assert header.get("operation") == "delete"
     assert header.find("DocumentReference").get("payloadID") == "inv-1@x.example"
+
+
+def test_tax_location_and_payment_term_round_trip(dtds):
+    invoice = make_invoice()
+    invoice.taxes = [replace(tax, location="NL") for tax in invoice.taxes]
+    root = assert_valid(dtds, build(invoice))
+    locations = root.xpath("//InvoiceDetailSummary/Tax/TaxDetail/TaxLocation")
+    assert [(el.text, el.get(XML_LANG_ATTR)) for el in locations] == [("NL", "en"), ("NL", "en")]
+    read = cxml.parse_invoice_detail_request(build(invoice)).request
+    assert [tax.location for tax in read.taxes] == ["NL", "NL"]
+    assert read.payment_term_days == 30
+    # An invoice in the deprecated form still reads (buyers' tests send such documents).
+    old_form = build(invoice).replace(
+        b'<PaymentTerm payInNumberOfDays="30"/>',
+        b'<InvoiceDetailPaymentTerm payInNumberOfDays="45" percentageRate="0"/>',
+    )
+    assert cxml.parse_invoice_detail_request(old_form).request.payment_term_days == 45
