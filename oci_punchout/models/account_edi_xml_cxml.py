@@ -86,7 +86,7 @@ class AccountEdiXmlCxml(models.AbstractModel):
         return cxml.InvoiceDetailRequest(
             invoice_id=invoice.name,
             invoice_date=fields.Datetime.to_datetime(invoice.invoice_date),
-            order_id=order.punchout_po_number or "",
+            order_id=order._get_punchout_po_number() or "",
             order_payload_id=order.punchout_po_payload_id or "",
             order_date=order.punchout_po_date or None,
             purpose=purpose,

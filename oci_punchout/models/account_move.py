@@ -67,13 +67,15 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
 
     def _get_punchout_orders(self):
-        """The buyer's purchase orders this invoice (or credit note) bills: sale orders with a
-        PO number, through the invoice lines (credit notes keep the lines' sale order links)."""
+        """The buyer's purchase orders this invoice (or credit note) bills: punchout sale orders
+        with a PO number (see ``sale.order._get_punchout_po_number``: also a quotation confirmed
+        by hand with the PO number as its customer reference), through the invoice lines
+        (credit notes keep the lines' sale order links)."""
         self.ensure_one()
         orders = self.invoice_line_ids.sale_line_ids.order_id
         if not orders and self.reversed_entry_id:
             orders = self.reversed_entry_id.invoice_line_ids.sale_line_ids.order_id
-        return orders.filtered("punchout_po_number")
+        return orders.filtered(lambda order: order._get_punchout_po_number())
 
     def _get_punchout_connection(self):
         """The connection of the orders billed, else the buyer company's connection."""
@@ -97,7 +99,7 @@ class AccountMove(models.Model):
     def _get_punchout_po_number(self):
         """The PO number (BT-13) when the invoice bills exactly one purchase order."""
         self.ensure_one()
-        numbers = set(self._get_punchout_orders().mapped("punchout_po_number"))
+        numbers = {order._get_punchout_po_number() for order in self._get_punchout_orders()}
         return numbers.pop() if len(numbers) == 1 else False
 
     def _get_punchout_buyer_reference(self):
@@ -117,7 +119,8 @@ class AccountMove(models.Model):
         self.ensure_one()
         buyer = self.commercial_partner_id
         supplier = self.company_id.partner_id.commercial_partner_id
-        several = len(set(self._get_punchout_orders().mapped("punchout_po_number"))) > 1
+        orders = self._get_punchout_orders()
+        several = len({order._get_punchout_po_number() for order in orders}) > 1
         return {
             "punchout_several_orders": several
             and self.env._(

@@ -118,6 +118,14 @@ class SaleOrder(models.Model):
         )
 
     @api.model
+    def _get_punchout_po_number(self):
+        """The buyer's PO number of a punchout order: the one its purchase order document
+        gave, else the customer reference typed when the quotation was confirmed by hand."""
+        self.ensure_one()
+        if not self.punchout_connection_id:
+            return False
+        return self.punchout_po_number or self.client_order_ref or False
+
     def _punchout_line_reference(self, line):
         """Our reference of a cart line, carried out and back by the buyer's system."""
         return f"{line.order_id.name}/{line.id}"

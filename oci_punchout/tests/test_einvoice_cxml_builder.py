@@ -1,6 +1,7 @@
 """The cXML invoice builder (account.edi.xml.cxml): values, checks and document, as Odoo
 builds every e-invoice format, and the document attached to the invoice it was sent for."""
 
+from odoo import Command
 from odoo.tests import tagged
 
 from ..protocol import cxml
@@ -92,3 +93,49 @@ class TestCxmlInvoiceBuilder(EinvoiceCommon):
         # The very document posted, our secret left out.
         self.assertEqual(cxml.with_shared_secret(attachment.raw, "our-invoice-secret"), sent)
         self.assertEqual(cxml.payload_id_of(attachment.raw), cxml.payload_id_of(sent))
+
+    def test_an_order_confirmed_by_hand_is_invoiced_in_its_connections_format(self):
+        """A quotation from a cXML connection's punch-in, confirmed by a salesperson with the
+        buyer's PO number typed as Customer Reference, while the buyer's other connection
+        (saved last) made e-mailed UBL the buyer company's default."""
+        self._create_connection(
+            self.buyer_de,
+            self.connection_de.pricelist_id,
+            "buyer-de-oci",
+            invoice_edi_format="ubl_bis3",
+            invoice_sending_method="email",
+        )
+        partner = self.buyer_de.with_company(self.company)
+        self.assertEqual(partner.invoice_edi_format, "ubl_bis3")
+        quotation = self.env["sale.order"].create(
+            {
+                "partner_id": self.buyer_de.id,
+                "pricelist_id": self.connection_de.pricelist_id.id,
+                "punchout_connection_id": self.connection_de.id,
+                "client_order_ref": "PO-HAND-7",
+                "order_line": [
+                    Command.create({"product_id": self.chair.id, "product_uom_qty": 2})
+                ],
+            }
+        )
+        quotation.action_confirm()
+        invoice = self._invoice(quotation)
+        self.assertEqual(invoice._get_punchout_po_number(), "PO-HAND-7")
+        wizard = (
+            self.env["account.move.send.wizard"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({})
+        )
+        self.assertEqual(wizard.sending_methods, ["punchout_cxml"])
+        self.assertEqual(wizard.invoice_edi_format, "cxml")
+        document, errors = self.env["account.edi.xml.cxml"]._export_invoice(invoice)
+        self.assertEqual(errors, set())
+        root = assert_valid_cxml(document, dtd="InvoiceDetail", version="1.2.037")
+        # No OrderRequest document to refer to: the order by its number alone (OrderIDInfo).
+        self.assertEqual(
+            root.xpath(".//InvoiceDetailOrderInfo/OrderIDInfo/@orderID"), ["PO-HAND-7"]
+        )
+        # A plain order of the same buyer (no punchout session) is no punchout order.
+        plain = quotation.copy({"punchout_connection_id": False, "client_order_ref": "REF-1"})
+        plain.action_confirm()
+        self.assertFalse(self._invoice(plain)._get_punchout_orders())
