@@ -83,6 +83,8 @@ class AccountEdiXmlCxml(models.AbstractModel):
         def money(amount):
             return cxml.Money(_decimal(currency.round(amount)), currency.name)
 
+        freight = sum(invoice.invoice_line_ids.filtered(_is_freight).mapped("price_subtotal"))
+
         return cxml.InvoiceDetailRequest(
             invoice_id=invoice.name,
             invoice_date=fields.Datetime.to_datetime(invoice.invoice_date),
@@ -99,7 +101,8 @@ class AccountEdiXmlCxml(models.AbstractModel):
             ),
             partners=self._get_invoice_partners(invoice),
             items=items,
-            subtotal=money(invoice.amount_untaxed),
+            subtotal=money(invoice.amount_untaxed - freight),
+            shipping_amount=money(freight) if freight else None,
             taxes=taxes,
             total_tax=money(invoice.amount_tax),
             gross_amount=money(invoice.amount_total),
@@ -123,7 +126,8 @@ class AccountEdiXmlCxml(models.AbstractModel):
             tax_amounts[tax_line.tax_line_id] += abs(tax_line.amount_currency)
         taxes = {}
         items = []
-        for number, line in enumerate(lines, 1):
+        number = 0
+        for line in lines:
             tax = line.tax_ids[:1]
             percentage = _decimal(
                 sum(line.tax_ids.filtered(lambda t: t.amount_type == "percent").mapped("amount"))
@@ -133,6 +137,9 @@ class AccountEdiXmlCxml(models.AbstractModel):
                 {"percentage": percentage, "base": 0.0, "tax": tax_amounts.get(tax, 0.0)},
             )
             summary["base"] += line.price_subtotal
+            if _is_freight(line):
+                continue  # InvoiceDetailSummary/ShippingAmount: no PO line is freight
+            number += 1
             sale_line = line._get_punchout_sale_line()
             product = line.product_id
             net_price = round(
@@ -227,4 +234,25 @@ class AccountEdiXmlCxml(models.AbstractModel):
             "The punchout connection of %(buyer)s has no cXML buyer identity.",
             buyer=buyer.display_name,
         )
+        # Each item cites a line of the buyer's purchase order: a line the order does not have
+        # must not borrow another line's number.
+        lines = invoice.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product" and not _is_freight(line)
+        )
+        po_lines = lines.filtered(
+            lambda line: line._get_punchout_sale_line().punchout_po_line_number
+        )
+        extra = lines - po_lines if po_lines else lines.browse()
+        constraints["cxml_lines_not_ordered"] = bool(extra) and self.env._(
+            "%(invoice)s bills what the buyer's purchase order has no line for (%(lines)s): the "
+            "buyer's system matches each invoice line to a line of its order. Invoice it "
+            "separately, or as freight (a delivery line).",
+            invoice=invoice.display_name,
+            lines=", ".join(extra.mapped(lambda line: line.product_id.display_name or line.name)),
+        )
         return constraints
+
+
+def _is_freight(line):
+    """An invoice line that bills the order's delivery (``delivery``'s carrier line)."""
+    return any(line.sale_line_ids.mapped("is_delivery"))

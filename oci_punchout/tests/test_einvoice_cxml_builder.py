@@ -139,3 +139,41 @@ class TestCxmlInvoiceBuilder(EinvoiceCommon):
         plain = quotation.copy({"punchout_connection_id": False, "client_order_ref": "REF-1"})
         plain.action_confirm()
         self.assertFalse(self._invoice(plain)._get_punchout_orders())
+
+    def test_freight_goes_in_the_summary_and_unordered_lines_are_refused(self):
+        order = self._order_de("4500099177")
+        order.order_line = [
+            Command.create(
+                {
+                    "product_id": self.paper.id,
+                    "name": "Freight",
+                    "price_unit": 12.5,
+                    "product_uom_qty": 1,
+                    "is_delivery": True,
+                }
+            )
+        ]
+        invoice = self._invoice(order)
+        document, errors = self.env["account.edi.xml.cxml"]._export_invoice(invoice)
+        self.assertEqual(errors, set())
+        root = assert_valid_cxml(document, dtd="InvoiceDetail", version="1.2.037")
+        references = root.xpath(".//InvoiceDetailItem/InvoiceDetailItemReference/@lineNumber")
+        self.assertEqual(references, ["10", "20"])  # the PO lines, no freight item
+        summary = root.find(".//InvoiceDetailSummary")
+        self.assertEqual(float(summary.findtext("ShippingAmount/Money")), 12.5)
+        self.assertAlmostEqual(
+            float(summary.findtext("SubtotalAmount/Money")), invoice.amount_untaxed - 12.5, 2
+        )
+        self.assertAlmostEqual(
+            float(summary.findtext("GrossAmount/Money")), invoice.amount_total, places=2
+        )
+
+        # A line the buyer's purchase order does not have: refused, not numbered as another.
+        order = self._order_de("4500099178")
+        order.order_line = [
+            Command.create({"product_id": self.paper.id, "name": "Extra", "product_uom_qty": 1})
+        ]
+        document, errors = self.env["account.edi.xml.cxml"]._export_invoice(self._invoice(order))
+        self.assertEqual(document, b"")
+        self.assertEqual(len(errors), 1)
+        self.assertIn("has no line for", errors.pop())

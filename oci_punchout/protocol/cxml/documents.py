@@ -300,6 +300,9 @@ class InvoiceDetailRequest:
     comments: str = ""
     extrinsics: dict[str, str] = field(default_factory=dict)
     original_invoice_payload_id: str = ""
+    # Freight, untaxed: InvoiceDetailSummary/ShippingAmount, never an item (no PO line is
+    # freight); not part of ``subtotal``, part of the gross amount.
+    shipping_amount: Money | None = None
 
 
 @dataclass

@@ -206,6 +206,7 @@ def _parse_invoice(el):
         taxes=taxes,
         total_tax=total_tax,
         gross_amount=_invoice_money(summary, "GrossAmount", sign, what, required=False),
+        shipping_amount=_invoice_money(summary, "ShippingAmount", sign, what, required=False),
         net_amount=_invoice_money(summary, "NetAmount", sign, what),
         due_amount=_invoice_money(summary, "DueAmount", sign, what, required=False),
         payment_term_days=_parse_int(term.get("payInNumberOfDays"), "payInNumberOfDays")
@@ -262,7 +263,8 @@ def _complete_invoice_totals(invoice):
         total_tax = Money(sum((t.tax_amount.amount for t in invoice.taxes), Decimal(0)), currency)
     gross = invoice.gross_amount
     if gross is None:
-        gross = Money(subtotal.amount + total_tax.amount, currency)
+        shipping = invoice.shipping_amount.amount if invoice.shipping_amount else Decimal(0)
+        gross = Money(subtotal.amount + total_tax.amount + shipping, currency)
     net = invoice.net_amount if invoice.net_amount is not None else gross
     due = invoice.due_amount if invoice.due_amount is not None else net
     invoice = replace(
@@ -274,7 +276,7 @@ def _complete_invoice_totals(invoice):
         due_amount=due,
     )
     taxes = invoice.taxes + [i.tax for i in invoice.items if i.tax]
-    amounts = [subtotal, total_tax, gross, net, due]
+    amounts = [subtotal, total_tax, gross, net, due, invoice.shipping_amount]
     amounts += [m for t in taxes for m in (t.taxable_amount, t.tax_amount)]
     for item in invoice.items:
         amounts += [item.unit_price, item.subtotal, item.gross_amount, item.discount_amount]
@@ -482,6 +484,8 @@ def build_invoice_detail_request(
     summary = add_element(el, "InvoiceDetailSummary")
     _add_money(summary, "SubtotalAmount", _signed(invoice.subtotal, sign))
     _add_invoice_tax(summary, invoice.total_tax, invoice.taxes, sign, lang)
+    if invoice.shipping_amount is not None and invoice.shipping_amount.amount:
+        _add_money(summary, "ShippingAmount", _signed(invoice.shipping_amount, sign))
     _add_money(summary, "GrossAmount", _signed(invoice.gross_amount, sign))
     _add_money(summary, "NetAmount", _signed(invoice.net_amount, sign))
     _add_money(summary, "DueAmount", _signed(invoice.due_amount, sign))

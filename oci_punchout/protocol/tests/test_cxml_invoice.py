@@ -331,3 +331,24 @@ def test_tax_location_and_payment_term_round_trip(dtds):
         b'<InvoiceDetailPaymentTerm payInNumberOfDays="45" percentageRate="0"/>',
     )
     assert cxml.parse_invoice_detail_request(old_form).request.payment_term_days == 45
+
+
+def test_freight_is_the_summary_shipping_amount_not_an_item(dtds):
+    invoice = make_invoice(
+        shipping_amount=eur("12.50"), gross_amount=None, net_amount=None, due_amount=None
+    )
+    root = assert_valid(dtds, build(invoice))
+    summary = root.find(".//InvoiceDetailSummary")
+    subtotal = Decimal(summary.findtext("SubtotalAmount/Money"))
+    tax = Decimal(summary.findtext("Tax/Money"))
+    assert Decimal(summary.findtext("ShippingAmount/Money")) == Decimal("12.50")
+    gross = subtotal + tax + Decimal("12.50")
+    assert Decimal(summary.findtext("GrossAmount/Money")) == gross
+    assert Decimal(summary.findtext("DueAmount/Money")) == gross
+    # The items are the PO lines only.
+    assert len(root.findall(".//InvoiceDetailItem")) == len(invoice.items)
+    assert cxml.parse_invoice_detail_request(build(invoice)).request.shipping_amount == eur(
+        "12.50"
+    )
+    # No freight: no ShippingAmount.
+    assert assert_valid(dtds, build(make_invoice())).find(".//ShippingAmount") is None
