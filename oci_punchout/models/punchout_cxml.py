@@ -463,6 +463,9 @@ class PunchoutCxml(models.AbstractModel):
                     Decimal(str(order.currency_id.round(line.price_reduce_taxexcl))),
                     order.currency_id.name,
                 ),
+                # When the buyer can expect the goods: the order's commitment date, else the
+                # line's customer lead time from the order date (Odoo's expected date).
+                delivery_date=order.commitment_date or line._expected_date(),
             )
             for index, line in enumerate(
                 order.order_line.filtered(lambda line: line.product_id and not line.display_type),

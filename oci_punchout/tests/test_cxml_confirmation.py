@@ -49,6 +49,13 @@ class TestCxmlConfirmation(CxmlCase):
         self.assertEqual(
             [item.get("lineNumber") for item in request.findall("ConfirmationItem")], ["1", "2"]
         )
+        # When the buyer can expect each line: the order date plus the line's lead time.
+        lines = session.order_id.order_line.filtered("product_id")
+        statuses = request.findall("ConfirmationItem/ConfirmationStatus")
+        self.assertEqual(
+            [status.get("deliveryDate") for status in statuses],
+            [cxml.format_datetime(line._expected_date()) for line in lines],
+        )
         message = self.env["punchout.message"].search([("kind", "=", "cxml_confirmation")])
         self.assertRecordValues(
             message, [{"state": "done", "attempt_count": 1, "order_id": session.order_id.id}]
