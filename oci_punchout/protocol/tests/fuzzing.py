@@ -359,6 +359,8 @@ def read_pdf_in_process(data):
             f"Reading the PDF needed more than {pdf.CHILD_CPU_SECONDS} CPU seconds."
         ) from None
     finally:
+        # Ignored first: the timer's signal may arrive while the timer is being cleared.
+        signal.signal(signal.SIGPROF, signal.SIG_IGN)
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, previous)
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
