@@ -21,6 +21,7 @@
         "views/product_category_views.xml",
         "views/product_template_views.xml",
         "views/sale_order_views.xml",
+        "wizard/sale_order_cancel_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "views/punchout_menus.xml",

@@ -872,8 +872,9 @@ class PunchoutConnection(models.Model):
                     "res_id": order.id,
                 }
             )
-        if purchase_order.order_type == "new" and order.state == "sale":
+        if purchase_order.order_type in ("new", "update") and order.state == "sale":
             self.env["punchout.cxml"]._queue_confirmation(self, order, purchase_order)
+        if purchase_order.order_type == "new" and order.state == "sale":
             self.env["punchout.mail"]._send_confirmation(self, order)
         return order, notes
 

@@ -1,4 +1,5 @@
 import dataclasses
+import hashlib
 from datetime import timedelta
 from decimal import Decimal
 
@@ -433,60 +434,45 @@ class PunchoutCxml(models.AbstractModel):
     # Order confirmations
     # ------------------------------------------------------------------
 
-    def _queue_confirmation(self, connection, order, purchase_order):
-        """A ConfirmationRequest for ``order``, stored to send (once) after this transaction:
-        ``accept`` when we confirm the purchase order as it is, ``detail`` when lines differ."""
+    def _queue_confirmation(self, connection, order, purchase_order=None, reason=""):
+        """The next version of ``order``'s ConfirmationRequest, stored to send (once) after
+        this transaction; nothing when it would say what the last version said.
+
+        The first version answers the buyer's OrderRequest (``purchase_order``): ``accept``
+        when we take it as it is, ``detail`` when lines differ or are not all available.
+        Later versions (operation ``update``, the same confirmID, version + 1) follow our
+        changes of dates and quantities and the buyer's own update; a cancelled order is
+        rejected as a whole with ``reason`` in its Comments."""
         connection.ensure_one()
-        if not connection.cxml_confirmation_url:
-            return connection.env["punchout.message"]
-        ordered = sorted(
-            (item.line_number, float(item.quantity), float(item.unit_price.amount))
-            for item in purchase_order.items
-            if item.unit_price
-        )
-        confirmed = sorted(
-            (
-                line.punchout_po_line_number,
-                line.product_uom_qty,
-                order.currency_id.round(line.price_reduce_taxexcl),
-            )
-            for line in order.order_line
-            if line.product_id and not line.display_type
-        )
-        changed = ordered != confirmed
-        items = [
-            cxml.ConfirmationItem(
-                line_number=line.punchout_po_line_number or index,
-                quantity=Decimal(str(line.product_uom_qty)),
-                unit_of_measure=connection._get_unit_code(line.product_uom),
-                unit_price=cxml.Money(
-                    Decimal(str(order.currency_id.round(line.price_reduce_taxexcl))),
-                    order.currency_id.name,
-                ),
-                # When the buyer can expect the goods: the order's commitment date, else the
-                # line's customer lead time from the order date (Odoo's expected date).
-                delivery_date=order.commitment_date or line._expected_date(),
-            )
-            for index, line in enumerate(
-                order.order_line.filtered(lambda line: line.product_id and not line.display_type),
-                1,
-            )
-        ]
-        confirmation = cxml.ConfirmationRequest(
-            order_id=order.punchout_po_number,
-            order_payload_id=order.punchout_po_payload_id,
-            confirm_type="detail" if changed else "accept",
-            order_date=order.punchout_po_date,
-            confirm_id=order.name,
-            total=cxml.Money(Decimal(str(order.amount_total)), order.currency_id.name),
-            items=items,
+        Message = connection.env["punchout.message"]
+        if not connection.cxml_confirmation_url or not order.punchout_po_payload_id:
+            return Message
+        confirmation = self._confirmation(connection, order, purchase_order, reason)
+        digest = hashlib.sha256(repr(confirmation).encode()).hexdigest()
+        if digest == order.punchout_confirmation_digest:
+            return Message
+        version = order.punchout_confirmation_version + 1
+        payload_id = cxml.make_payload_id()
+        confirmation = dataclasses.replace(
+            confirmation,
+            version=version,
+            operation="new" if version == 1 else "update",
+            previous_payload_id=order.punchout_confirmation_payload_id or "",
         )
         document = cxml.build_confirmation_request(
             self._header(connection, with_secret=True),
             confirmation,
             deployment_mode="test" if connection.test_mode else "production",
+            payload_id=payload_id,
         )
-        message = connection.env["punchout.message"]._log(
+        order.sudo().write(
+            {
+                "punchout_confirmation_version": version,
+                "punchout_confirmation_payload_id": payload_id,
+                "punchout_confirmation_digest": digest,
+            }
+        )
+        message = Message._log(
             "cxml_confirmation",
             "out",
             "cxml",
@@ -495,10 +481,88 @@ class PunchoutCxml(models.AbstractModel):
             order_id=order.id,
             session_id=order.punchout_session_id.id,
             state="pending",
-            dedup_key=f"{connection.id}:confirmation:{order.id}",
+            dedup_key=f"{connection.id}:confirmation:{order.id}:{version}",
             next_attempt_at=fields.Datetime.now(),
         )
         # Sent by the cron worker once this transaction is committed: the buyer's system gets
         # its answer to the order first, whatever the state of its confirmation endpoint.
         connection.env.ref("oci_punchout.ir_cron_punchout_send")._trigger()
         return message
+
+    def _confirmation(self, connection, order, purchase_order, reason):
+        """What we confirm of ``order`` now, without its version (compared with the last)."""
+        common = {
+            "order_id": order.punchout_po_number,
+            "order_payload_id": order.punchout_po_payload_id,
+            "order_date": order.punchout_po_date,
+            "confirm_id": order.name,
+        }
+        if order.state == "cancel":
+            return cxml.ConfirmationRequest(
+                **common,
+                confirm_type="reject",
+                comments=reason or self.env._("The order was cancelled by the supplier."),
+            )
+        # Only lines of the buyer's order: a line we added has no PO line to confirm.
+        lines = order.order_line.filtered(
+            lambda line: line.product_id and not line.display_type and line.punchout_po_line_number
+        )
+        items = [self._confirmation_item(connection, line) for line in lines]
+        accepted = (
+            purchase_order is not None
+            and not order.punchout_confirmation_version
+            and _ordered(purchase_order) == _confirmed(order, lines)
+            and not any(item.backordered_quantity or item.rejected_quantity for item in items)
+        )
+        if not accepted:
+            items = [dataclasses.replace(item, status="detail") for item in items]
+        return cxml.ConfirmationRequest(
+            **common,
+            confirm_type="accept" if accepted else "detail",
+            total=cxml.Money(Decimal(str(order.amount_total)), order.currency_id.name),
+            items=items,
+        )
+
+    def _confirmation_item(self, connection, line):
+        """One PO line: its ordered quantity, what we confirm of it (with the price and the
+        dates the buyer can expect), what comes later and what we no longer deliver."""
+        currency = line.order_id.currency_id
+        confirmed = Decimal(str(line.product_uom_qty))
+        ordered = Decimal(str(line.punchout_ordered_qty or line.product_uom_qty))
+        backordered, backorder_date = line._punchout_backorder()
+        backordered = min(Decimal(str(backordered)), confirmed)
+        return cxml.ConfirmationItem(
+            line_number=line.punchout_po_line_number,
+            quantity=ordered,
+            unit_of_measure=connection._get_unit_code(line.product_uom),
+            status_quantity=confirmed - backordered,
+            unit_price=cxml.Money(
+                Decimal(str(currency.round(line.price_reduce_taxexcl))), currency.name
+            ),
+            # When the goods leave and arrive: the order's commitment date, else the line's
+            # customer lead time from the order date (Odoo's expected date).
+            shipment_date=line._punchout_shipment_date(),
+            delivery_date=line.order_id.commitment_date or line._expected_date(),
+            backordered_quantity=backordered or None,
+            backorder_delivery_date=backorder_date if backordered else None,
+            rejected_quantity=max(ordered - confirmed, Decimal(0)) or None,
+        )
+
+
+def _ordered(purchase_order):
+    return sorted(
+        (item.line_number, float(item.quantity), float(item.unit_price.amount))
+        for item in purchase_order.items
+        if item.unit_price
+    )
+
+
+def _confirmed(order, lines):
+    return sorted(
+        (
+            line.punchout_po_line_number,
+            line.product_uom_qty,
+            order.currency_id.round(line.price_reduce_taxexcl),
+        )
+        for line in lines
+    )

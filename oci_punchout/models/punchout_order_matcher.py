@@ -145,7 +145,9 @@ class PunchoutOrderMatcher(models.AbstractModel):
                 )
             ]
         else:
-            order.with_context(disable_cancel_warning=True)._action_cancel()
+            order.with_context(
+                disable_cancel_warning=True, punchout_cancelled_by_buyer=True
+            )._action_cancel()
             notes = []
         order.message_post(
             body=self.env._(
@@ -366,6 +368,7 @@ class PunchoutOrderMatcher(models.AbstractModel):
                 {
                     "punchout_po_line_number": item.line_number or 0,
                     "punchout_buyer_part_id": item.buyer_part_id or False,
+                    "punchout_ordered_qty": float(item.quantity),
                 }
             )
         notes += self._add_lines(connection, order, to_add)
@@ -484,6 +487,7 @@ class PunchoutOrderMatcher(models.AbstractModel):
                 "product_uom_qty": float(item.quantity),
                 "punchout_po_line_number": item.line_number or 0,
                 "punchout_buyer_part_id": item.buyer_part_id or False,
+                "punchout_ordered_qty": float(item.quantity),
             }
             if item.unit_price and accept:
                 vals.update(price_unit=float(item.unit_price.amount), discount=0.0)

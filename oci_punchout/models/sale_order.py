@@ -34,6 +34,14 @@ class SaleOrder(models.Model):
         help="The requester or cost centre the purchase order named: the BuyerReference of "
         "its invoices, unless the connection sets one.",
     )
+    punchout_confirmation_version = fields.Integer(
+        string="Confirmation Version",
+        readonly=True,
+        copy=False,
+        help="How many versions of the order confirmation the buyer's system was sent.",
+    )
+    punchout_confirmation_payload_id = fields.Char(readonly=True, copy=False)
+    punchout_confirmation_digest = fields.Char(readonly=True, copy=False)
     punchout_message_count = fields.Integer(compute="_compute_punchout_message_count")
     punchout_mail_to_approve = fields.Boolean(
         string="E-mailed PO to Approve", compute="_compute_punchout_message_count"
@@ -48,6 +56,49 @@ class SaleOrder(models.Model):
              WHERE punchout_po_number IS NOT NULL AND state != 'cancel'
             """
         )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "commitment_date" in vals or vals.get("state") == "sale":
+            self._punchout_confirmation_changed()
+        return result
+
+    def _action_cancel(self):
+        """A purchase order we cancel is rejected in the buyer's system, with the reason given
+        in the cancel dialog (not when the buyer cancelled it)."""
+        result = super()._action_cancel()
+        if not self.env.context.get("punchout_cancelled_by_buyer"):
+            reason = self.env.context.get("punchout_reject_reason") or ""
+            for order in self.filtered("punchout_po_payload_id"):
+                self.env["punchout.cxml"]._queue_confirmation(
+                    order.punchout_connection_id.sudo(), order, reason=reason
+                )
+        return result
+
+    def _punchout_confirmation_changed(self):
+        """Dates, quantities or prices of orders already confirmed to the buyer's system
+        changed: their confirmation follows up once, when the transaction commits, with
+        whatever changed in it."""
+        orders = self.filtered(
+            lambda order: (
+                order.state == "sale"
+                and order.punchout_confirmation_version
+                and order.punchout_connection_id
+            )
+        )
+        if not orders:
+            return
+        data = self.env.cr.precommit.data
+        if "oci_punchout.confirmation_changed" not in data:
+            data["oci_punchout.confirmation_changed"] = set()
+            self.env.cr.precommit.add(self._punchout_send_confirmation_updates)
+        data["oci_punchout.confirmation_changed"].update(orders.ids)
+
+    def _punchout_send_confirmation_updates(self):
+        ids = self.env.cr.precommit.data.pop("oci_punchout.confirmation_changed", set())
+        for order in self.sudo().browse(sorted(ids)).exists():
+            if order.state == "sale":
+                self.env["punchout.cxml"]._queue_confirmation(order.punchout_connection_id, order)
 
     def _compute_punchout_message_count(self):
         Message = self.env["punchout.message"]

@@ -1,6 +1,7 @@
 from . import test_connection
 from . import test_cxml_authentication
 from . import test_cxml_confirmation
+from . import test_cxml_confirmation_followup
 from . import test_cxml_endpoint
 from . import test_cxml_orders
 from . import test_neutralize

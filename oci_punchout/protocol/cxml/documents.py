@@ -192,7 +192,10 @@ class PunchOutOrderMessage:
 
 @dataclass
 class ConfirmationItem:
-    """One confirmed order line; ``status_quantity`` defaults to ``quantity``."""
+    """One order line: ``quantity`` as ordered, ``status_quantity`` (default: ``quantity``) with
+    ``status``. What is not confirmed is written as further statuses of the same line:
+    ``backordered_quantity`` (expected on ``backorder_delivery_date``) and
+    ``rejected_quantity``."""
 
     line_number: int
     quantity: Decimal
@@ -203,6 +206,9 @@ class ConfirmationItem:
     delivery_date: datetime | None = None
     shipment_date: datetime | None = None
     comments: str = ""
+    backordered_quantity: Decimal | None = None
+    backorder_delivery_date: datetime | None = None
+    rejected_quantity: Decimal | None = None
 
 
 @dataclass
@@ -217,6 +223,10 @@ class ConfirmationRequest:
     total: Money | None = None
     comments: str = ""
     items: list[ConfirmationItem] = field(default_factory=list)
+    # Versions after the first: operation "update", the same confirm_id, ``version`` + 1 and
+    # the payloadID of the version it replaces.
+    version: int | None = None
+    previous_payload_id: str = ""
 
 
 @dataclass
