@@ -9,5 +9,5 @@ find_odoo || exit 2
 cd "$ROOT"
 "$PYTHON" -m ruff check .
 "$PYTHON" -m ruff format --check .
-"$PYTHON" -m pylint --rcfile=.pylintrc oci_punchout
+"$PYTHON" -m pylint --rcfile=.pylintrc oci_punchout oci_punchout_stock
 "$PYTHON" scripts/gen_readme.py --check

@@ -430,7 +430,7 @@ class PunchoutSimulatorController(http.Controller):
         if len(body) > MAX_CXML_BYTES:
             return 413, request.env._("The invoice is too large.")
         envelope = cxml.parse_invoice_detail_request(body, max_bytes=MAX_CXML_BYTES)
-        failed = buyer_checks.check_invoice(
+        failed = buyer_checks.check_received_document(
             envelope,
             buyer=request.env["punchout.cxml"]._buyer_credential(connection),
             expected_secret=connection.cxml_outbound_secret,

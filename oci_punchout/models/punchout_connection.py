@@ -507,24 +507,25 @@ class PunchoutConnection(models.Model):
 
     @api.constrains("cxml_invoice_url", "cxml_confirmation_url", "test_mode")
     def _check_outbound_urls(self):
+        for connection in self:
+            connection._check_outbound_url(connection.cxml_invoice_url)
+            connection._check_outbound_url(connection.cxml_confirmation_url)
+
+    def _check_outbound_url(self, url):
         """Our documents carry our shared secret: they go over https, plain http only to a
         test connection (the buyer's test system, the simulator)."""
-        for connection in self:
-            for url in (connection.cxml_invoice_url, connection.cxml_confirmation_url):
-                if not url:
-                    continue
-                url = url.strip().lower()
-                if not (
-                    url.startswith("https://")
-                    or (connection.test_mode and url.startswith("http://"))
-                ):
-                    raise ValidationError(
-                        self.env._(
-                            "The buyer's URL %(url)s must start with https:// (http:// only "
-                            "for test connections): our documents carry our shared secret.",
-                            url=url,
-                        )
-                    )
+        self.ensure_one()
+        if not url:
+            return
+        url = url.strip().lower()
+        if not (url.startswith("https://") or (self.test_mode and url.startswith("http://"))):
+            raise ValidationError(
+                self.env._(
+                    "The buyer's URL %(url)s must start with https:// (http:// only "
+                    "for test connections): our documents carry our shared secret.",
+                    url=url,
+                )
+            )
 
     @api.depends("cxml_shared_secret_hash")
     def _compute_cxml_shared_secret(self):
@@ -582,12 +583,16 @@ class PunchoutConnection(models.Model):
             self._apply_invoice_settings_to_buyer()
         return result
 
+    def _admin_fields(self):
+        """The settings only an administrator changes (modules add their target URLs)."""
+        return set(ADMIN_FIELDS)
+
     def _check_admin_fields(self, vals, creating=False):
         """Target URLs, secrets and test mode decide where our secrets go: administrators
         only."""
         if self.env.su or self.env.user._is_system():
             return
-        names = ADMIN_FIELDS & set(vals)
+        names = self._admin_fields() & set(vals)
         if creating:
             # A new connection has no URL or secret yet: its test mode alone reaches nothing.
             names = {name for name in names - {"test_mode"} if vals[name]}

@@ -129,10 +129,10 @@ def check_cart(
     return checks
 
 
-def check_invoice(envelope, *, buyer, expected_secret, test_system):
-    """The first failed check of an invoice (an ``Envelope`` read by
-    ``parse_invoice_detail_request``) sent to the buyer whose credential is ``buyer``, or None
-    when the buyer's system takes it as far as it can tell without its orders."""
+def check_received_document(envelope, *, buyer, expected_secret, test_system):
+    """The first failed check of a document we send (an invoice, a ship notice: an
+    ``Envelope`` read by its parser) to the buyer whose credential is ``buyer``, or None when
+    the buyer's system takes it as far as it can tell without its orders."""
     if not hmac.compare_digest(
         (envelope.header.shared_secret or "").encode(), (expected_secret or "").encode()
     ):
@@ -141,7 +141,7 @@ def check_invoice(envelope, *, buyer, expected_secret, test_system):
         credential.matches(buyer.identity, buyer.domain)
         for credential in envelope.header.to_credentials
     ):
-        return Check(False, _("This invoice is addressed to another buyer."), status=403)
+        return Check(False, _("This document is addressed to another buyer."), status=403)
     if test_system and envelope.deployment_mode != "test":
-        return Check(False, _("A production invoice was sent to a test system."), status=403)
+        return Check(False, _("A production document was sent to a test system."), status=403)
     return None

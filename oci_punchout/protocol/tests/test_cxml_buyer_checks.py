@@ -107,7 +107,7 @@ def test_invoice_checks():
     def checked(document, **values):
         envelope = cxml.parse_invoice_detail_request(document)
         options = {"buyer": BUYER, "expected_secret": "s3cr3t&<Ä", "test_system": True}
-        return buyer_checks.check_invoice(envelope, **{**options, **values})
+        return buyer_checks.check_received_document(envelope, **{**options, **values})
 
     test_invoice = build(make_invoice(), deployment_mode="test")
     assert checked(test_invoice) is None
@@ -116,6 +116,6 @@ def test_invoice_checks():
     other_buyer = checked(test_invoice, buyer=replace(BUYER, identity="AN09"))
     assert other_buyer.status == 403
     production = checked(build(make_invoice()))
-    assert production.text == "A production invoice was sent to a test system."
+    assert production.text == "A production document was sent to a test system."
     assert checked(build(make_invoice()), test_system=False) is None
     assert HEADER.to_credentials == [BUYER]

@@ -1,0 +1,16 @@
+{
+    "name": "OCI & cXML Punchout: Deliveries",
+    "summary": "Ship notices to the buyer's procurement system when a punchout order's delivery "
+    "is validated, and stock-aware order confirmations",
+    "version": "18.0.1.0.0",
+    "category": "Website/eCommerce",
+    "license": "LGPL-3",
+    "author": "oci_punchout contributors",
+    "depends": ["oci_punchout", "stock_delivery"],
+    "auto_install": True,
+    "data": [
+        "views/punchout_connection_views.xml",
+        "views/punchout_message_views.xml",
+        "views/stock_picking_views.xml",
+    ],
+}

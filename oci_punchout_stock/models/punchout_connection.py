@@ -1,0 +1,37 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class PunchoutConnection(models.Model):
+    _inherit = "punchout.connection"
+
+    cxml_ship_notice_url = fields.Char(
+        string="Ship Notice URL",
+        help="Where ship notices (ShipNoticeRequest) are posted when a delivery of this "
+        "buyer's cXML order is validated; empty: none sent.",
+    )
+
+    def _admin_fields(self):
+        return super()._admin_fields() | {"cxml_ship_notice_url"}
+
+    @api.constrains("cxml_ship_notice_url", "test_mode")
+    def _check_ship_notice_url(self):
+        for connection in self:
+            connection._check_outbound_url(connection.cxml_ship_notice_url)
+
+    def action_receive_ship_notices_in_simulator(self):
+        """Test connections: let the buyer simulator play the buyer's receipt of ship
+        notices."""
+        for connection in self:
+            if connection.protocol != "cxml" or not connection.test_mode:
+                raise UserError(
+                    self.env._(
+                        "Only test cXML connections can send ship notices to the simulator."
+                    )
+                )
+            base_url = connection.website_id.get_base_url().rstrip("/")
+            signature = self.env["punchout.simulator"]._signature(connection.id)
+            # Our own simulator on this test connection: no administrator needed.
+            connection.sudo().cxml_ship_notice_url = (
+                f"{base_url}/punchout/simulator/{connection.id}/{signature}/cxml/ship-notice"
+            )

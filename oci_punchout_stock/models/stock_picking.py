@@ -1,0 +1,170 @@
+import hashlib
+import re
+from decimal import Decimal
+
+from odoo import fields, models
+
+from odoo.addons.oci_punchout.protocol import cxml
+
+_TRACKING_SEPARATORS = re.compile(r"[,;\s]+")
+
+
+class StockPicking(models.Model):
+    _inherit = "stock.picking"
+
+    punchout_ship_notice_digest = fields.Char(readonly=True, copy=False)
+    punchout_message_ids = fields.One2many(
+        "punchout.message", "picking_id", string="Ship Notices", readonly=True
+    )
+    punchout_message_count = fields.Integer(compute="_compute_punchout_message_count")
+
+    def _compute_punchout_message_count(self):
+        Message = self.env["punchout.message"]
+        if not Message.has_access("read"):
+            self.punchout_message_count = 0
+            return
+        counts = dict(
+            Message._read_group([("picking_id", "in", self.ids)], ["picking_id"], ["__count"])
+        )
+        for picking in self:
+            picking.punchout_message_count = counts.get(picking, 0)
+
+    def action_view_punchout_messages(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "oci_punchout.punchout_message_action"
+        )
+        action["domain"] = [("picking_id", "=", self.id)]
+        return action
+
+    # ------------------------------------------------------------------
+    # When the buyer's system hears about a delivery
+    # ------------------------------------------------------------------
+
+    def _action_done(self):
+        result = super()._action_done()
+        for picking in self.filtered(lambda picking: picking.state == "done"):
+            if picking.picking_type_code == "outgoing":
+                picking._punchout_queue_ship_notice()
+            elif picking.return_id.punchout_ship_notice_digest:
+                # The goods came back: the shipment the buyer was told about is withdrawn.
+                picking.return_id._punchout_queue_ship_notice(operation="delete")
+        return result
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"carrier_tracking_ref", "carrier_id"} & set(vals):
+            # A tracking number added after validation: the same shipment, updated.
+            for picking in self.filtered(
+                lambda picking: picking.state == "done" and picking.punchout_ship_notice_digest
+            ):
+                picking._punchout_queue_ship_notice()
+        return result
+
+    def _punchout_queue_ship_notice(self, operation="new"):
+        """A ShipNoticeRequest for this validated delivery to each cXML buyer whose order it
+        ships (the first ``new``, then ``update`` for the same shipment, or ``delete``),
+        stored to send after this transaction; nothing when it would repeat the last one."""
+        self.ensure_one()
+        Message = self.env["punchout.message"].sudo()
+        messages = Message
+        moves = self.move_ids.filtered(
+            lambda move: move.state == "done" and move.sale_line_id.punchout_po_line_number
+        )
+        orders = moves.sale_line_id.order_id.filtered(
+            lambda order: (
+                order.punchout_po_payload_id and order.punchout_connection_id.cxml_ship_notice_url
+            )
+        )
+        for connection in orders.punchout_connection_id.sudo():
+            connection_orders = orders.filtered(
+                lambda order, connection=connection: order.punchout_connection_id == connection
+            )
+            notice = self._punchout_ship_notice(connection, connection_orders, moves, operation)
+            digest = hashlib.sha256(repr(notice).encode()).hexdigest()
+            if digest == self.punchout_ship_notice_digest:
+                continue
+            if operation == "new" and self.punchout_ship_notice_digest:
+                notice.operation = "update"
+            document = cxml.build_ship_notice_request(
+                self.env["punchout.cxml"]._header(connection, with_secret=True),
+                notice,
+                deployment_mode="test" if connection.test_mode else "production",
+            )
+            version = Message.search_count([("picking_id", "=", self.id)]) + 1
+            messages |= Message._log(
+                "cxml_ship_notice",
+                "out",
+                "cxml",
+                cxml.redact_secrets(document),
+                connection_id=connection.id,
+                order_id=connection_orders[:1].id,
+                session_id=connection_orders[:1].punchout_session_id.id,
+                picking_id=self.id,
+                state="pending",
+                dedup_key=f"{connection.id}:ship_notice:{self.id}:{version}",
+                next_attempt_at=fields.Datetime.now(),
+            )
+            self.sudo().punchout_ship_notice_digest = digest
+            self.message_post(
+                body=self.env._(
+                    "Ship notice (%(operation)s) queued for %(buyer)s's procurement system.",
+                    operation=notice.operation,
+                    buyer=connection.partner_id.display_name,
+                )
+            )
+        if messages:
+            self.env.ref("oci_punchout.ir_cron_punchout_send")._trigger()
+        return messages
+
+    def _punchout_ship_notice(self, connection, orders, moves, operation):
+        """What we tell ``connection``'s buyer about this delivery of ``orders``: one portion
+        per order, each PO line with its shipped quantity in the PO's unit and its lots."""
+        portions = []
+        for order in orders:
+            items = []
+            for line in moves.sale_line_id.filtered(
+                lambda line, order=order: line.order_id == order
+            ):
+                line_moves = moves.filtered(lambda move, line=line: move.sale_line_id == line)
+                quantity = sum(
+                    move.product_uom._compute_quantity(move.quantity, line.product_uom)
+                    for move in line_moves
+                )
+                lots = {}
+                for move_line in line_moves.move_line_ids.filtered("lot_id"):
+                    lot_quantity = move_line.product_uom_id._compute_quantity(
+                        move_line.quantity, line.product_uom
+                    )
+                    lots[move_line.lot_id.name] = (
+                        lots.get(move_line.lot_id.name, 0.0) + lot_quantity
+                    )
+                items.append(
+                    cxml.ShipNoticeItem(
+                        line_number=line.punchout_po_line_number,
+                        quantity=Decimal(str(line.product_uom.round(quantity))),
+                        unit_of_measure=connection._get_unit_code(line.product_uom),
+                        lots=[(name, Decimal(str(qty))) for name, qty in sorted(lots.items())],
+                    )
+                )
+            portions.append(
+                cxml.ShipNoticePortion(
+                    order_id=order.punchout_po_number,
+                    order_payload_id=order.punchout_po_payload_id,
+                    order_date=order.punchout_po_date,
+                    items=items,
+                )
+            )
+        return cxml.ShipNoticeRequest(
+            shipment_id=self.name,
+            operation=operation,
+            shipment_date=self.date_done,
+            delivery_date=orders[:1].commitment_date or None,
+            carrier=self.carrier_id.name or "",
+            tracking_numbers=[
+                number
+                for number in _TRACKING_SEPARATORS.split(self.carrier_tracking_ref or "")
+                if number
+            ],
+            portions=portions,
+        )
