@@ -14,7 +14,7 @@ import re
 import secrets
 from dataclasses import replace
 from datetime import datetime, timezone
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
@@ -22,7 +22,7 @@ from odoo import SUPERUSER_ID, api, http
 from odoo.http import request
 from odoo.tools import consteq
 
-from ..const import DTD_PATH_PARAM, MAX_CXML_BYTES
+from ..const import AUTHSERV_ID_PARAM, DTD_PATH_PARAM, MAX_CXML_BYTES
 from ..protocol import cxml, oci
 from ..protocol.cxml import buyer_checks
 from ..protocol.errors import PunchoutProtocolError
@@ -171,6 +171,22 @@ class PunchoutSimulatorController(http.Controller):
         other_pairs = [(name, value) for name, value in pairs if (name, value) not in item_pairs]
         items = oci.parse_cart_fields(item_pairs)
         violations = oci.validate_cart_fields(item_pairs, charset=charset, raw_body=raw_body)
+        approval = {}
+        if items and not violations and connection.test_mode and connection.alias_email:
+            # What SAP does next (approval, the PO by e-mail), offered for this very cart only.
+            nonce = secrets.token_urlsafe(24)
+            cart = urlencode(item_pairs).encode()
+            approval = {
+                "url": f"/punchout/simulator/{connection.id}/oci/approve",
+                "nonce": nonce,
+                "cart_data": base64.b64encode(cart).decode(),
+                "cart_signature": request.env["punchout.simulator"]._cart_signature(
+                    connection.id, nonce, cart
+                ),
+                "can_verify": bool(
+                    request.env["ir.config_parameter"].sudo().get_param(AUTHSERV_ID_PARAM)
+                ),
+            }
         return request.render(
             "oci_punchout.simulator_return_page",
             {
@@ -181,8 +197,78 @@ class PunchoutSimulatorController(http.Controller):
                 "other_pairs": other_pairs,
                 "violations": violations,
                 "cancelled": not item_pairs,
+                "approval": approval,
             },
         )
+
+    @http.route(
+        "/punchout/simulator/<int:connection_id>/oci/approve",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+        sitemap=False,
+    )
+    def simulator_oci_approve(
+        self,
+        connection_id,
+        nonce="",
+        cart_data="",
+        cart_signature="",
+        password="",
+        po_format="pdf",
+        decision="approve",
+        verified="",
+        **_kwargs,
+    ):
+        """Play SAP after an OCI cart: the head buyer approves (the purchase order e-mailed as
+        SAP's PO print or IDoc to the connection's order inbox, through the mail gateway) or
+        rejects it (nothing reaches the supplier, as in SAP).
+
+        Test connections only. Public on purpose like the cXML order: it takes only carts this
+        simulator received (signed on the return page) and the connection's OCI password, which
+        the admin types; anyone may e-mail the order inbox anyway.
+        """
+        connection = request.env["punchout.connection"].sudo().browse(connection_id).exists()
+        if not connection or connection.protocol != "oci" or not _NONCE.match(nonce or ""):
+            raise NotFound()
+        if not connection.test_mode:
+            raise Forbidden()
+        if len(cart_data) > MAX_CXML_BYTES * 2:
+            raise BadRequest()
+        try:
+            cart = base64.b64decode(cart_data, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadRequest() from None
+        Simulator = request.env["punchout.simulator"]
+        expected = Simulator._cart_signature(connection.id, nonce, cart)
+        if not cart_signature or not consteq(cart_signature, expected):
+            raise Forbidden()
+        items = oci.parse_cart_fields(parse_qsl(cart.decode(), keep_blank_values=True))
+        values = {"connection": connection, "rejected": decision == "reject"}
+        if decision != "reject":
+            if not request.env["punchout.oci"]._verify_password(
+                password, connection.oci_password_hash
+            ):
+                raise Forbidden(request.env._("Wrong password of the connection."))
+            order = Simulator._sap_purchase_order(items)
+            env = api.Environment(request.env.cr, SUPERUSER_ID, {})
+            mail = env["punchout.simulator"]._send_sap_purchase_order(
+                connection, order, po_format, verified=bool(verified)
+            )
+            documents = mail | mail.child_ids
+            sale_order = documents.order_id[:1]
+            values.update(
+                po_number=order.order_id,
+                po_format=po_format,
+                mail=mail,
+                sale_order=sale_order,
+                confirmed=sale_order.state == "sale",
+                held=any(document.state == "approval" for document in documents),
+                order_url=f"/odoo/action-sale.action_orders/{sale_order.id}" if sale_order else "",
+                mail_url=f"/odoo/action-oci_punchout.punchout_message_action/{mail.id}",
+            )
+        return request.render("oci_punchout.simulator_oci_order_page", values)
 
     # ------------------------------------------------------------------
     # cXML: setup, cart message, order

@@ -508,10 +508,10 @@ class PunchoutConnection(models.Model):
     @api.constrains("cxml_invoice_url", "cxml_confirmation_url", "test_mode")
     def _check_outbound_urls(self):
         for connection in self:
-            connection._check_outbound_url(connection.cxml_invoice_url)
-            connection._check_outbound_url(connection.cxml_confirmation_url)
+            connection._check_secret_carrying_url(connection.cxml_invoice_url)
+            connection._check_secret_carrying_url(connection.cxml_confirmation_url)
 
-    def _check_outbound_url(self, url):
+    def _check_secret_carrying_url(self, url):
         """Our documents carry our shared secret: they go over https, plain http only to a
         test connection (the buyer's test system, the simulator)."""
         self.ensure_one()

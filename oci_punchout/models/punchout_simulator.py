@@ -1,7 +1,20 @@
 import hashlib
+import secrets
+from datetime import datetime, timezone
+from decimal import Decimal
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
 
 from odoo import api, models
+from odoo.exceptions import UserError
+from odoo.tools.mail import email_normalize_all
 from odoo.tools.misc import hmac as odoo_hmac
+
+from ..const import AUTHSERV_ID_PARAM
+from ..protocol import cxml, orders
+
+# How SAP sends an approved purchase order by e-mail: its PO print or the IDoc (XML).
+SAP_PO_FORMATS = ("pdf", "idoc")
 
 
 class PunchoutSimulator(models.AbstractModel):
@@ -40,3 +53,85 @@ class PunchoutSimulator(models.AbstractModel):
         return odoo_hmac(
             self.env(su=True), "punchout-simulator-cart", (connection_id, nonce, digest)
         )
+
+    # ------------------------------------------------------------------
+    # SAP after an OCI cart: the head buyer's approval, the purchase order by e-mail
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _sap_purchase_order(self, items):
+        """The purchase order SAP makes of an approved OCI cart (``oci.OciItem`` list): SAP's
+        numbering (45..., items 10, 20...), our quotation references carried back."""
+        now = datetime.now(timezone.utc)
+        return cxml.OrderRequest(
+            order_id=f"45{secrets.randbelow(10**8):08d}",
+            order_date=now.replace(microsecond=0),
+            items=[
+                cxml.Item(
+                    quantity=item.quantity,
+                    supplier_part_id=item.vendormat or item.ext_product_id,
+                    unit_price=cxml.Money(
+                        item.price / Decimal(item.price_unit or 1), item.currency
+                    )
+                    if item.price is not None
+                    else None,
+                    line_number=index * 10,
+                    supplier_part_auxiliary_id=(
+                        f"{item.ext_quote_id}/{item.ext_quote_item}" if item.ext_quote_id else ""
+                    ),
+                    description=item.description,
+                    unit_of_measure=item.unit,
+                )
+                for index, item in enumerate(items, 1)
+            ],
+        )
+
+    @api.model
+    def _send_sap_purchase_order(self, connection, order, po_format, verified=False):
+        """E-mail ``order`` as SAP does (``po_format``: its PO print as PDF, or the IDoc
+        ORDERS05 as XML) from the buyer's purchasing system to the connection's order inbox,
+        through Odoo's mail gateway. ``verified``: as our mail server would have verified the
+        sender (an Authentication-Results header with our authserv-id; needs that setting).
+
+        :returns: the received mail (``punchout.message``)
+        """
+        connection.ensure_one()
+        if po_format not in SAP_PO_FORMATS:
+            raise UserError(self.env._("Unknown purchase order format."))
+        if not connection.test_mode or not connection.alias_email:
+            raise UserError(
+                self.env._("Only a test connection with an order inbox takes simulated orders.")
+            )
+        senders = email_normalize_all(connection.order_mail_senders or "")
+        sender = senders[0] if senders else connection.user_id.email_normalized
+        if not sender:
+            raise UserError(self.env._("The connection names no purchasing system address."))
+        if po_format == "idoc":
+            name, mimetype = f"ORDERS05_{order.order_id}.xml", "application/xml"
+            data = orders.build_idoc_orders05(
+                order,
+                docnum=f"{secrets.randbelow(10**16):016d}",
+                vendor_number=connection.oci_vendor_number or "",
+            )
+        else:
+            name, mimetype = f"PO_{order.order_id}.pdf", "application/pdf"
+            data = orders.build_sap_po_pdf(
+                order,
+                buyer_name=connection.partner_id.commercial_partner_id.display_name,
+                supplier_name=connection.company_id.name,
+            )
+        mail = EmailMessage()
+        authserv_id = self.env["ir.config_parameter"].sudo().get_param(AUTHSERV_ID_PARAM)
+        if verified and authserv_id:
+            domain = sender.rpartition("@")[2]
+            mail["Authentication-Results"] = f"{authserv_id}; spf=pass smtp.mailfrom={domain}"
+        mail["From"] = sender
+        mail["To"] = connection.alias_email
+        mail["Subject"] = f"Purchase order {order.order_id}"
+        mail["Date"] = format_datetime(datetime.now(timezone.utc))
+        mail["Message-Id"] = make_msgid(domain=sender.rpartition("@")[2])
+        mail.set_content(f"Please find our purchase order {order.order_id} attached.")
+        maintype, subtype = mimetype.split("/")
+        mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+        thread_id = self.env["mail.thread"].sudo().message_process(False, mail.as_bytes())
+        return self.env["punchout.message"].sudo().browse(thread_id)

@@ -10,6 +10,7 @@ from . import test_oci_punch_in
 from . import test_security
 from . import test_simulator
 from . import test_simulator_cxml
+from . import test_simulator_sap_approval
 from . import test_ui
 from . import test_order_mail_pdf
 from . import test_order_mail_retry

@@ -17,7 +17,7 @@ class PunchoutConnection(models.Model):
     @api.constrains("cxml_ship_notice_url", "test_mode")
     def _check_ship_notice_url(self):
         for connection in self:
-            connection._check_outbound_url(connection.cxml_ship_notice_url)
+            connection._check_secret_carrying_url(connection.cxml_ship_notice_url)
 
     def action_receive_ship_notices_in_simulator(self):
         """Test connections: let the buyer simulator play the buyer's receipt of ship

@@ -43,6 +43,7 @@ from .reader import (
     parse_opentrans_order,
     parse_idoc_orders05,
 )
+from .sap_documents import build_idoc_orders05, build_sap_po_pdf
 from .ubl import UBL_ORDER_CHANGE_TYPE_CODES
 from .idoc import IDOC_ORGANIZATION_QUALIFIERS, IDOC_SUPPLIER_REFERENCE_QUALIFIERS
 from .pdf_text import (
@@ -69,6 +70,8 @@ __all__ = [
     "UBL_ORDER_NS",
     "OrderDocument",
     "PdfReferences",
+    "build_idoc_orders05",
+    "build_sap_po_pdf",
     "compile_po_pattern",
     "compile_quotation_pattern",
     "detect_order_format",
