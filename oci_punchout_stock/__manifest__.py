@@ -13,4 +13,7 @@
         "views/punchout_message_views.xml",
         "views/stock_picking_views.xml",
     ],
+    "demo": [
+        "demo/punchout_demo.xml",
+    ],
 }

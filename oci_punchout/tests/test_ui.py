@@ -26,6 +26,35 @@ class TestPunchoutTour(PunchoutHttpCase):
         self.assertEqual(session.order_id.order_line.product_id, self.product_pen)
         self.assertEqual(session.order_id.order_line.price_unit, 18.0)
 
+    def test_head_buyer_approves_and_sap_emails_the_purchase_order(self):
+        """In Chromium: shop, transfer, approve in the simulated SAP; the PO print arrives
+        through the mail gateway and confirms the quotation with SAP's PO number."""
+        alias_domain = self.env["mail.alias.domain"].create({"name": "supplier.example"})
+        self.company.alias_domain_id = alias_domain
+        self.connection.write(
+            {
+                "test_mode": True,
+                "alias_name": "orders-buyer-sap",
+                "alias_domain_id": alias_domain.id,
+                "order_mail_senders": "sap-orders@buyer.example",
+                "order_mail_trust_verified": True,
+            }
+        )
+        self.env["ir.config_parameter"].set_param(
+            "oci_punchout.mail_authserv_id", "mx.supplier.example"
+        )
+        signature = self.env["punchout.simulator"]._signature(self.connection.id)
+        hook_url = (
+            f"{self.base_url()}/punchout/simulator/return/{self.connection.id}/{signature}/utf-8"
+        )
+        query = urlencode({"USERNAME": "buyer", "PASSWORD": PASSWORD, "HOOK_URL": hook_url})
+        self.start_tour(f"/punchout/oci/buyer-sap?{query}", "oci_punchout_sap_approval")
+
+        order = self.last_session().order_id
+        self.assertEqual(order.state, "sale")
+        self.assertRegex(order.punchout_po_number, r"^45\d{8}$")
+        self.assertEqual(order.order_line.punchout_po_line_number, 10)
+
 
 @tagged("post_install", "-at_install")
 class TestPunchoutCxmlTour(CxmlCase):
