@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Refresh oci_punchout/i18n/oci_punchout.pot from the code, and merge it into nl.po and de.po
-# (new terms are added untranslated, terms no longer used are dropped).
+# Refresh each addon's i18n/<addon>.pot from the code (oci_punchout, oci_punchout_stock), and
+# merge it into its nl.po and de.po (new terms are added untranslated, terms no longer used are
+# dropped).
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -9,21 +10,25 @@ find_odoo || exit 2
 ensure_postgres
 
 DB="${I18N_DB:-oci_punchout_i18n}"
-I18N="$ROOT/oci_punchout/i18n"
+ADDONS=(oci_punchout oci_punchout_stock)
 dropdb --if-exists "$DB"
-"${ODOO_CMD[@]}" -d "$DB" --addons-path="$ADDONS_PATH" -i oci_punchout --without-demo=all \
-    --stop-after-init --log-level=warn
-"${ODOO_CMD[@]}" -d "$DB" --addons-path="$ADDONS_PATH" --modules=oci_punchout \
-    --i18n-export="$I18N/oci_punchout.pot" --stop-after-init --log-level=warn
+"${ODOO_CMD[@]}" -d "$DB" --addons-path="$ADDONS_PATH" -i "$(IFS=,; echo "${ADDONS[*]}")" \
+    --without-demo=all --stop-after-init --log-level=warn
+for addon in "${ADDONS[@]}"; do
+    mkdir -p "$ROOT/$addon/i18n"
+    "${ODOO_CMD[@]}" -d "$DB" --addons-path="$ADDONS_PATH" --modules="$addon" \
+        --i18n-export="$ROOT/$addon/i18n/$addon.pot" --stop-after-init --log-level=warn
+done
 dropdb --if-exists "$DB"
-"$PYTHON" - "$I18N" <<'PY'
+for addon in "${ADDONS[@]}"; do
+"$PYTHON" - "$ROOT/$addon/i18n" "$addon" <<'PY'
 import sys
 from pathlib import Path
 
 import polib
 
 folder = Path(sys.argv[1])
-template = polib.pofile(str(folder / "oci_punchout.pot"))
+template = polib.pofile(str(folder / f"{sys.argv[2]}.pot"))
 for lang in ("nl", "de"):
     path = folder / f"{lang}.po"
     catalog = polib.pofile(str(path)) if path.exists() else polib.POFile()
@@ -35,3 +40,4 @@ for lang in ("nl", "de"):
     print(f"{path.name}: {catalog.percent_translated()}% translated, "
           f"{len(catalog.untranslated_entries())} to do")
 PY
+done

@@ -1,6 +1,7 @@
 from datetime import datetime, time, timedelta
 
 from odoo import fields, models
+from odoo.tools import float_round
 
 
 class SaleOrderLine(models.Model):
@@ -29,7 +30,9 @@ class SaleOrderLine(models.Model):
         reserved = sum(
             move.product_uom._compute_quantity(move.quantity, self.product_uom) for move in moves
         )
-        missing = self.product_uom.round(max(demand - reserved, 0.0))
+        missing = float_round(
+            max(demand - reserved, 0.0), precision_rounding=self.product_uom.rounding
+        )
         if not missing:
             return 0.0, None
         vendor = self.product_id.seller_ids[:1]

@@ -3,6 +3,7 @@ import re
 from decimal import Decimal
 
 from odoo import fields, models
+from odoo.tools import float_round
 
 from odoo.addons.oci_punchout.protocol import cxml
 
@@ -13,6 +14,7 @@ class StockPicking(models.Model):
     _inherit = "stock.picking"
 
     punchout_ship_notice_digest = fields.Char(readonly=True, copy=False)
+    punchout_ship_notice_payload_id = fields.Char(readonly=True, copy=False)
     punchout_message_ids = fields.One2many(
         "punchout.message", "picking_id", string="Ship Notices", readonly=True
     )
@@ -84,12 +86,19 @@ class StockPicking(models.Model):
             digest = hashlib.sha256(repr(notice).encode()).hexdigest()
             if digest == self.punchout_ship_notice_digest:
                 continue
-            if operation == "new" and self.punchout_ship_notice_digest:
-                notice.operation = "update"
+            if self.punchout_ship_notice_payload_id:
+                # The same shipment again: it replaces the version the buyer has.
+                if operation == "new":
+                    notice.operation = "update"
+                notice.previous_payload_id = self.punchout_ship_notice_payload_id
+            elif operation != "new":
+                continue  # never told about it: nothing to withdraw
+            payload_id = cxml.make_payload_id()
             document = cxml.build_ship_notice_request(
                 self.env["punchout.cxml"]._header(connection, with_secret=True),
                 notice,
                 deployment_mode="test" if connection.test_mode else "production",
+                payload_id=payload_id,
             )
             version = Message.search_count([("picking_id", "=", self.id)]) + 1
             messages |= Message._log(
@@ -105,7 +114,12 @@ class StockPicking(models.Model):
                 dedup_key=f"{connection.id}:ship_notice:{self.id}:{version}",
                 next_attempt_at=fields.Datetime.now(),
             )
-            self.sudo().punchout_ship_notice_digest = digest
+            self.sudo().write(
+                {
+                    "punchout_ship_notice_digest": digest,
+                    "punchout_ship_notice_payload_id": payload_id,
+                }
+            )
             self.message_post(
                 body=self.env._(
                     "Ship notice (%(operation)s) queued for %(buyer)s's procurement system.",
@@ -131,20 +145,16 @@ class StockPicking(models.Model):
                     move.product_uom._compute_quantity(move.quantity, line.product_uom)
                     for move in line_moves
                 )
-                lots = {}
-                for move_line in line_moves.move_line_ids.filtered("lot_id"):
-                    lot_quantity = move_line.product_uom_id._compute_quantity(
-                        move_line.quantity, line.product_uom
-                    )
-                    lots[move_line.lot_id.name] = (
-                        lots.get(move_line.lot_id.name, 0.0) + lot_quantity
-                    )
                 items.append(
                     cxml.ShipNoticeItem(
                         line_number=line.punchout_po_line_number,
-                        quantity=Decimal(str(line.product_uom.round(quantity))),
+                        quantity=Decimal(
+                            str(
+                                float_round(quantity, precision_rounding=line.product_uom.rounding)
+                            )
+                        ),
                         unit_of_measure=connection._get_unit_code(line.product_uom),
-                        lots=[(name, Decimal(str(qty))) for name, qty in sorted(lots.items())],
+                        lots=sorted(set(line_moves.move_line_ids.lot_id.mapped("name"))),
                     )
                 )
             portions.append(
@@ -155,16 +165,19 @@ class StockPicking(models.Model):
                     items=items,
                 )
             )
+        tracking_numbers = [
+            number
+            for number in _TRACKING_SEPARATORS.split(self.carrier_tracking_ref or "")
+            if number
+        ]
         return cxml.ShipNoticeRequest(
             shipment_id=self.name,
             operation=operation,
             shipment_date=self.date_done,
             delivery_date=orders[:1].commitment_date or None,
-            carrier=self.carrier_id.name or "",
-            tracking_numbers=[
-                number
-                for number in _TRACKING_SEPARATORS.split(self.carrier_tracking_ref or "")
-                if number
-            ],
+            service_level=self.carrier_id.name or "standard",
+            # A tracking number without a carrier: we carry it ourselves.
+            carrier=self.carrier_id.name or (self.company_id.name if tracking_numbers else ""),
+            tracking_numbers=tracking_numbers,
             portions=portions,
         )

@@ -3,13 +3,15 @@
 Reading is liberal: timestamps with or without zone, amounts with currency signs or thousands
 separators, stray namespaces, ``deploymentMode`` on the root instead of on ``Request``.
 Writing is strict: every builder's output validates against the official 1.2.063 DTDs
-(``cXML.dtd``, ``Fulfill.dtd`` for confirmations; invoices against 1.2.037 ``InvoiceDetail.dtd``),
+(``cXML.dtd``, ``Fulfill.dtd`` for confirmations and ship notices; invoices against 1.2.037
+``InvoiceDetail.dtd``),
 is UTF-8 with a declaration and a DOCTYPE naming its own version, and never carries a
 SharedSecret through the browser.
 
 The package is split by message kind: ``documents`` (the dataclasses), ``envelope`` (requests,
-responses, payload ids, secrets), ``punchout``, ``order``, ``confirmation`` and ``invoice``, over
-the shared ``reading`` and ``writing`` helpers. Everything public is re-exported here.
+responses, payload ids, secrets), ``punchout``, ``order``, ``confirmation``, ``ship_notice`` and
+``invoice``, over the shared ``reading`` and ``writing`` helpers. Everything public is
+re-exported here.
 """
 
 from .documents import (
@@ -45,6 +47,9 @@ from .documents import (
     PunchOutOrderMessage,
     ConfirmationItem,
     ConfirmationRequest,
+    ShipNoticeItem,
+    ShipNoticePortion,
+    ShipNoticeRequest,
     InvoicePartner,
     InvoiceTax,
     InvoiceItem,
@@ -66,6 +71,11 @@ from .punchout import (
 )
 from .order import order_request_from_cart, build_order_request
 from .confirmation import build_confirmation_request
+from .ship_notice import (
+    SHIP_NOTICE_OPERATIONS,
+    build_ship_notice_request,
+    parse_ship_notice_request,
+)
 from .invoice import parse_invoice_detail_request, build_invoice_detail_request
 from .envelope import (
     parse_request,
@@ -96,6 +106,7 @@ __all__ = [
     "ORDER_TYPES",
     "SECRET_ELEMENTS",
     "SETUP_OPERATIONS",
+    "SHIP_NOTICE_OPERATIONS",
     "STATUS_TEXTS",
     "SUPPORTED_REQUESTS",
     "XML_LANG",
@@ -119,6 +130,9 @@ __all__ = [
     "PunchOutSetupRequest",
     "Response",
     "SelectedItem",
+    "ShipNoticeItem",
+    "ShipNoticePortion",
+    "ShipNoticeRequest",
     "build_confirmation_request",
     "build_error_response",
     "build_invoice_detail_request",
@@ -129,6 +143,7 @@ __all__ = [
     "build_punchout_setup_request",
     "build_punchout_setup_response",
     "build_response",
+    "build_ship_notice_request",
     "decode_browser_form_value",
     "encode_browser_form_value",
     "format_datetime",
@@ -140,6 +155,7 @@ __all__ = [
     "parse_punchout_order_message",
     "parse_request",
     "parse_response",
+    "parse_ship_notice_request",
     "payload_id_of",
     "redact_secrets",
     "status_for",

@@ -230,6 +230,48 @@ class ConfirmationRequest:
 
 
 @dataclass
+class ShipNoticeItem:
+    """One PO line of a shipment: ``quantity`` shipped in the PO's unit, ``lots`` the lot (batch)
+    numbers it was taken from."""
+
+    line_number: int
+    quantity: Decimal
+    unit_of_measure: str
+    lots: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ShipNoticePortion:
+    """What a shipment holds of one purchase order (the OrderRequest's orderID and
+    payloadID)."""
+
+    order_id: str
+    order_payload_id: str
+    order_date: datetime | None = None
+    items: list[ShipNoticeItem] = field(default_factory=list)
+
+
+@dataclass
+class ShipNoticeRequest:
+    """A ship notice (``Fulfill.dtd``). ``shipment_id`` stays the same across versions:
+    ``operation`` "update" or "delete" names the version it replaces by
+    ``previous_payload_id``. ``carrier`` and ``tracking_numbers`` go together (a ShipControl
+    needs both); ``service_level`` is required except for a delete."""
+
+    shipment_id: str
+    operation: str = "new"
+    notice_date: datetime | None = None
+    shipment_date: datetime | None = None
+    delivery_date: datetime | None = None
+    service_level: str = "standard"
+    carrier: str = ""
+    tracking_numbers: list[str] = field(default_factory=list)
+    comments: str = ""
+    previous_payload_id: str = ""
+    portions: list[ShipNoticePortion] = field(default_factory=list)
+
+
+@dataclass
 class InvoicePartner:
     """One ``InvoicePartner``: a Contact with a role (remitTo, billTo, soldTo, from...) and its
     ``IdReference``s as ``(domain, identifier)``, e.g. ``("vatID", "NL859...")``."""

@@ -477,6 +477,11 @@ TARGETS = {
             lambda: mutated_bytes(cxml_seeds()),
         ),
         Target(
+            "cxml.parse_ship_notice_request",
+            cxml.parse_ship_notice_request,
+            lambda: mutated_bytes(cxml_seeds()),
+        ),
+        Target(
             "cxml.decode_browser_form_value",
             lambda args: cxml.decode_browser_form_value(*args),
             _encoded_form_value,
