@@ -25,3 +25,4 @@ pot:
 
 readme:
 	@python3 scripts/gen_readme.py
+	@python3 scripts/gen_readme.py --addon-dir oci_punchout_stock

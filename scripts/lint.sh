@@ -11,3 +11,4 @@ cd "$ROOT"
 "$PYTHON" -m ruff format --check .
 "$PYTHON" -m pylint --rcfile=.pylintrc oci_punchout oci_punchout_stock
 "$PYTHON" scripts/gen_readme.py --check
+"$PYTHON" scripts/gen_readme.py --check --addon-dir oci_punchout_stock

@@ -132,7 +132,7 @@ class TestCxmlConfirmationFollowUp(CxmlCase):
         order, _purchase_order = self._ordered("PO-2104", "po-2104@buyer")
         action = order.action_cancel()
         wizard = Form(
-            self.env[action["res_model"]].with_context(action["context"]),
+            self.env[action["res_model"]].with_context(**action["context"]),
             view="sale.sale_order_cancel_view_form",
         )
         self.assertTrue(wizard.punchout_rejects_order)

@@ -51,7 +51,7 @@ class StockCxmlCase(CxmlCase):
         if isinstance(result, dict) and result.get("res_model") == "stock.backorder.confirmation":
             wizard = (
                 self.env["stock.backorder.confirmation"]
-                .with_context(result["context"])
+                .with_context(**result["context"])
                 .create({"pick_ids": [(4, picking.id)]})
             )
             wizard.process()
