@@ -174,6 +174,7 @@ class AccountEdiXmlCxml(models.AbstractModel):
                         if discounted
                         else None
                     ),
+                    discount_percent=_decimal(line.discount) if discounted else None,
                 )
             )
         tax_details = [

@@ -50,6 +50,20 @@ class TestCxmlInvoiceBuilder(EinvoiceCommon):
             set(root.xpath("//InvoiceDetailSummary/Tax/TaxDetail/TaxLocation/text()")), {"NL"}
         )
         self.assertIsNotNone(root.find(".//InvoiceDetailRequestHeader/PaymentTerm"))
+        # The chair's 10 % discount: the net price, the discount with its rate beside it.
+        chair = invoice.invoice_line_ids.filtered(lambda line: line.product_id == self.chair)
+        (item,) = root.xpath(".//InvoiceDetailItem[InvoiceDetailItemReference/@lineNumber='10']")
+        self.assertAlmostEqual(
+            float(item.findtext("UnitPrice/Money")), chair.price_unit * 0.9, places=2
+        )
+        discount = item.find("InvoiceDetailDiscount")
+        self.assertEqual(discount.get("percentageRate"), "10")
+        self.assertAlmostEqual(
+            float(discount.findtext("Money")), chair.quantity * chair.price_unit * 0.1, places=2
+        )
+        self.assertAlmostEqual(
+            float(item.findtext("SubtotalAmount/Money")), chair.price_subtotal, 2
+        )
 
     def test_what_the_buyers_system_would_refuse_is_said_before(self):
         invoice = self._invoice(self._order_de())

@@ -306,7 +306,7 @@ class InvoiceItem:
     ``invoice_line_number``. A discount (``discount_amount``, or ``gross_amount`` minus
     ``subtotal``) is written as an informational ``InvoiceDetailDiscount``; ``gross_amount``
     itself is not written (cXML's line GrossAmount means subtotal plus tax) and reads back as
-    subtotal plus discount."""
+    subtotal plus discount. ``discount_percent``: the discount's rate (its ``percentageRate``)."""
 
     invoice_line_number: int
     quantity: Decimal
@@ -321,6 +321,7 @@ class InvoiceItem:
     tax: InvoiceTax | None = None
     gross_amount: Money | None = None
     discount_amount: Money | None = None
+    discount_percent: Decimal | None = None
 
 
 @dataclass

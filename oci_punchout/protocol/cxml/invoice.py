@@ -134,9 +134,11 @@ def _parse_invoice_item(el, sign, n):
     item_id = reference.find("ItemID")
     _total, taxes = _parse_invoice_tax(el.find("Tax"), sign, what)
     discount = _invoice_money(el, "InvoiceDetailDiscount", sign, what, required=False)
-    gross = None
+    gross = discount_percent = None
     if discount is not None:
         gross = Money(subtotal.amount + discount.amount, subtotal.currency)
+        rate = attribute(el.find("InvoiceDetailDiscount"), "percentageRate")
+        discount_percent = parse_amount(rate, f"{what} percentageRate") if rate else None
     return InvoiceItem(
         invoice_line_number=line_number,
         quantity=quantity,
@@ -151,6 +153,7 @@ def _parse_invoice_item(el, sign, n):
         tax=taxes[0] if taxes else None,
         gross_amount=gross,
         discount_amount=discount,
+        discount_percent=discount_percent,
     )
 
 
@@ -380,7 +383,9 @@ def _add_invoice_item(parent, item, sign, lang):
     if discount is None and item.gross_amount is not None:
         discount = Money(item.gross_amount.amount - item.subtotal.amount, item.subtotal.currency)
     if discount is not None and discount.amount:
-        _add_money(el, "InvoiceDetailDiscount", _signed(discount, sign))
+        discount_el = _add_money(el, "InvoiceDetailDiscount", _signed(discount, sign))
+        if item.discount_percent:
+            discount_el.set("percentageRate", _format_quantity(item.discount_percent))
 
 
 def build_invoice_detail_request(

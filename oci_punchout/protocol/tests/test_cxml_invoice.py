@@ -190,6 +190,17 @@ def test_line_discount_from_gross_amount(dtds):
     assert parsed.items[0].discount_amount == Money(gross - Decimal("27.00"), "EUR")
 
 
+def test_line_discount_carries_its_rate(dtds):
+    coffee = replace(make_invoice().items[1], discount_percent=Decimal("10"))
+    data = build(make_invoice(items=[coffee], subtotal=None))
+    root = assert_valid(dtds, data)
+    discount = root.find(".//InvoiceDetailItem/InvoiceDetailDiscount")
+    assert discount.get("percentageRate") == "10"
+    assert Decimal(discount.findtext("Money")) == Decimal("3.00")
+    parsed = cxml.parse_invoice_detail_request(data).request
+    assert parsed.items[0].discount_percent == Decimal("10")
+
+
 def test_exempt_and_zero_rated_taxes(dtds):
     reverse_charge = vat(
         "0",
