@@ -3,7 +3,7 @@
 # to a confirmed order (scripts/benchmark_cxml.py), against Odoo's own equivalents measured in the
 # same run (ratios), plus SQL query counts per request from the server's access log.
 #
-#   scripts/benchmark.sh [--oci | --cxml] [--mail] [--invoice] [--fresh] [--rounds N]
+#   scripts/benchmark.sh [--oci | --cxml] [--mail] [--invoice] [--delivery] [--fresh] [--rounds N]
 #                        [--warmup N] [--cycles N] [--in-process] [--json FILE]
 #
 # Runs both benchmarks, or only the one named (--oci, --cxml). --rounds and --warmup go to each
@@ -18,6 +18,11 @@
 # in-process, no server): alone, or with the others named; its JSON then goes to FILE's name
 # with .invoice before its extension. Its rule files: $PUNCHOUT_SHARED/testdata (default: the
 # shared folder beside the repository).
+# --delivery runs scripts/benchmark_delivery.py (validating the delivery of a 50-line cXML order
+# with the ship notice against the same validation without it, in-process, no server) on
+# oci_punchout_bench_delivery (BENCH_DB's name with _delivery: the stock bridge module
+# oci_punchout_stock and demo data): alone, or with the others named; its JSON then goes to
+# FILE's name with .delivery before its extension.
 # Uses the database oci_punchout_bench (created with oci_punchout, sale_edi_ubl (Odoo's UBL order
 # import, the cXML benchmark's reference) and demo data when missing, or again with --fresh),
 # starts Odoo on 127.0.0.1 (port 8269, or the next free one) for the run only, and stops it at
@@ -37,6 +42,7 @@ RUN_OCI=1
 RUN_CXML=1
 RUN_MAIL=0
 RUN_INVOICE=0
+RUN_DELIVERY=0
 NAMED=0
 JSON=""
 BENCH_ARGS=()
@@ -55,6 +61,7 @@ while [ $# -gt 0 ]; do
             ;;
         --mail) RUN_MAIL=1 ;;
         --invoice) RUN_INVOICE=1 ;;
+        --delivery) RUN_DELIVERY=1 ;;
         --in-process) CXML_ARGS+=("$1") ;;
         --rounds | --warmup)
             [ $# -ge 2 ] || die "$1 needs a value"
@@ -72,7 +79,7 @@ while [ $# -gt 0 ]; do
             shift
             ;;
         -h | --help)
-            sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *) die "unknown argument: $1 (see --help)" ;;
@@ -80,7 +87,8 @@ while [ $# -gt 0 ]; do
     shift
 done
 [ "$RUN_OCI" = 1 ] || [ "$RUN_CXML" = 1 ] || die "--oci and --cxml exclude each other."
-if { [ "$RUN_MAIL" = 1 ] || [ "$RUN_INVOICE" = 1 ]; } && [ "$NAMED" = 0 ]; then
+if { [ "$RUN_MAIL" = 1 ] || [ "$RUN_INVOICE" = 1 ] || [ "$RUN_DELIVERY" = 1 ]; } \
+    && [ "$NAMED" = 0 ]; then
     RUN_OCI=0
     RUN_CXML=0
 fi
@@ -107,6 +115,15 @@ if [ -n "$JSON" ] && [ "$RUN_INVOICE" = 1 ]; then
         INVOICE_ARGS+=(--json "$JSON")
     fi
 fi
+DELIVERY_ARGS=()
+if [ -n "$JSON" ] && [ "$RUN_DELIVERY" = 1 ]; then
+    if [ "$RUN_OCI" = 1 ] || [ "$RUN_CXML" = 1 ] || [ "$RUN_MAIL" = 1 ] \
+        || [ "$RUN_INVOICE" = 1 ]; then
+        DELIVERY_ARGS+=(--json "$(json_beside delivery)")
+    else
+        DELIVERY_ARGS+=(--json "$JSON")
+    fi
+fi
 if [ -n "$JSON" ] && { [ "$RUN_OCI" = 1 ] || [ "$RUN_CXML" = 1 ]; }; then
     if [ "$RUN_OCI" = 1 ]; then
         OCI_ARGS+=(--json "$JSON")
@@ -130,6 +147,9 @@ MODULES="oci_punchout,sale_edi_ubl"
 # rates (the cXML benchmark's UBL orders carry one).
 INVOICE_DB="${DB}_invoice"
 INVOICE_MODULES="oci_punchout,l10n_nl"
+# The delivery benchmark: the stock bridge module (stock and delivery) in a database of its own.
+DELIVERY_DB="${DB}_delivery"
+DELIVERY_MODULES="oci_punchout_stock"
 
 # modules_installed DB MODULES: all of MODULES (comma-separated) are installed in DB.
 modules_installed() {
@@ -147,7 +167,8 @@ module_installed() {
 # Fingerprint of the addon's files: a database built from other code (another engineer's
 # change since the last run) may lack columns or data, so it is built again.
 addon_hash() {
-    (cd "$ROOT" && find oci_punchout -type f ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 \
+    (cd "$ROOT" && find oci_punchout oci_punchout_stock -type f ! -path '*/__pycache__/*' \
+        ! -name '*.pyc' -print0 \
         | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64)
 }
 HASH_KEY="oci_punchout.benchmark_addon_hash"
@@ -182,6 +203,9 @@ fi
 if [ "$RUN_INVOICE" = 1 ]; then
     build_db "$INVOICE_DB" "$INVOICE_MODULES"
 fi
+if [ "$RUN_DELIVERY" = 1 ]; then
+    build_db "$DELIVERY_DB" "$DELIVERY_MODULES"
+fi
 
 # Orders by e-mail and e-invoices: in-process only (their own cursors on the database), before
 # any server runs.
@@ -193,6 +217,10 @@ fi
 if [ "$RUN_INVOICE" = 1 ]; then
     "$PYTHON" "$ROOT/scripts/benchmark_invoice.py" --db "$INVOICE_DB" \
         --addons-path "$ADDONS_PATH" "${BENCH_ARGS[@]}" "${INVOICE_ARGS[@]}" || status=$?
+fi
+if [ "$RUN_DELIVERY" = 1 ]; then
+    "$PYTHON" "$ROOT/scripts/benchmark_delivery.py" --db "$DELIVERY_DB" \
+        --addons-path "$ADDONS_PATH" "${BENCH_ARGS[@]}" "${DELIVERY_ARGS[@]}" || status=$?
 fi
 if [ "$RUN_OCI" = 0 ] && [ "$RUN_CXML" = 0 ]; then
     exit "$status"
