@@ -131,7 +131,9 @@ def measure_round(bench, connection_id, product_ids, number):
             lambda env, number=number: confirmed_order(env, connection_id, product_ids, number)
         )
         _result, elapsed, queries = bench.transaction(validate(picking_id))
-        sent = bench.run(lambda env, picking_id=picking_id: notices(env, picking_id).payload)
+        sent = bench.run(
+            lambda env, picking_id=picking_id: notices(env, picking_id).mapped("payload")
+        )
         expected = 1 if path == "with_notice" else 0
         if len(sent) != expected:
             raise BenchmarkError(f"{path}: {len(sent)} ship notices queued, {expected} expected.")
