@@ -70,7 +70,9 @@ class StockPicking(models.Model):
         self.ensure_one()
         Message = self.env["punchout.message"].sudo()
         messages = Message
-        moves = self.move_ids.filtered(
+        # Whoever validates (a warehouse user may not read sale orders), the buyer is told.
+        picking = self.sudo()
+        moves = picking.move_ids.filtered(
             lambda move: move.state == "done" and move.sale_line_id.punchout_po_line_number
         )
         orders = moves.sale_line_id.order_id.filtered(
@@ -82,7 +84,7 @@ class StockPicking(models.Model):
             connection_orders = orders.filtered(
                 lambda order, connection=connection: order.punchout_connection_id == connection
             )
-            notice = self._punchout_ship_notice(connection, connection_orders, moves, operation)
+            notice = picking._punchout_ship_notice(connection, connection_orders, moves, operation)
             digest = hashlib.sha256(repr(notice).encode()).hexdigest()
             if digest == self.punchout_ship_notice_digest:
                 continue
@@ -120,7 +122,7 @@ class StockPicking(models.Model):
                     "punchout_ship_notice_payload_id": payload_id,
                 }
             )
-            self.message_post(
+            self._message_log(
                 body=self.env._(
                     "Ship notice (%(operation)s) queued for %(buyer)s's procurement system.",
                     operation=notice.operation,

@@ -154,6 +154,19 @@ class TestShipNotice(StockCxmlCase):
             ["1"],
         )
 
+    def test_a_warehouse_user_validating_sends_the_ship_notice(self):
+        order, _purchase_order = self.ordered("PO-3006")
+        storekeeper = self.env["res.users"].create(
+            {
+                "name": "Storekeeper",
+                "login": "storekeeper@supplier.example",
+                "groups_id": [Command.set(self.env.ref("stock.group_stock_user").ids)],
+            }
+        )
+        self.validate(order.picking_ids.with_user(storekeeper))
+        (notice,) = self.sent_notices()
+        self.assertEqual(notice.find("ShipNoticePortion/OrderReference").get("orderID"), "PO-3006")
+
     def test_no_ship_notice_without_url_or_cxml_order(self):
         self.cxml_connection.cxml_ship_notice_url = False
         order, _purchase_order = self.ordered("PO-3005")
