@@ -127,6 +127,7 @@ class AccountEdiXmlCxml(models.AbstractModel):
         taxes = {}
         items = []
         number = 0
+        unit_codes = connection._get_unit_codes(lines.product_uom_id)
         for line in lines:
             tax = line.tax_ids[:1]
             percentage = _decimal(
@@ -150,7 +151,7 @@ class AccountEdiXmlCxml(models.AbstractModel):
                 cxml.InvoiceItem(
                     invoice_line_number=number,
                     quantity=_decimal(line.quantity),
-                    unit_of_measure=connection._get_unit_code(line.product_uom_id),
+                    unit_of_measure=unit_codes[line.product_uom_id.id],
                     unit_price=cxml.Money(_decimal(net_price), currency.name),
                     subtotal=money(line.price_subtotal),
                     order_line_number=sale_line.punchout_po_line_number or None,

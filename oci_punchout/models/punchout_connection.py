@@ -14,6 +14,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import config, email_normalize, escape_psql
 
+from odoo.addons.account_edi_ubl_cii.models.account_edi_common import UOM_TO_UNECE_CODE
 from odoo.addons.mail.tools.alias_error import AliasError
 
 from ..const import (
@@ -758,11 +759,21 @@ class PunchoutConnection(models.Model):
 
     def _get_unit_code(self, uom):
         """The unit code this buyer expects for ``uom``: its override, else UN/ECE Rec 20."""
+        return self._get_unit_codes(uom)[uom.id]
+
+    def _get_unit_codes(self, uoms):
+        """``{uom id: code}`` of ``_get_unit_code`` for all ``uoms`` at once (documents of many
+        lines: one query for Odoo's UN/ECE codes, not one per line)."""
         self.ensure_one()
-        override = self.unit_code_ids.filtered(lambda line: line.uom_id == uom)[:1]
-        if override:
-            return override.code
-        return self.env["account.edi.common"]._get_uom_unece_code(uom)
+        codes = {}
+        for line in self.unit_code_ids:
+            codes.setdefault(line.uom_id.id, line.code)
+        others = uoms.filtered(lambda uom: uom.id not in codes)
+        xmlids = others.get_external_id() if others else {}
+        for uom in others:
+            # Odoo's own mapping (account_edi_ubl_cii), C62 for units it does not know.
+            codes[uom.id] = UOM_TO_UNECE_CODE.get(xmlids.get(uom.id), "C62")
+        return codes
 
     def _open_session(self, protocol, user, operation="create", **values):
         """Create a punchout session, its fresh cart and a single-use start token.

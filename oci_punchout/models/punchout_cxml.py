@@ -507,7 +507,8 @@ class PunchoutCxml(models.AbstractModel):
         lines = order.order_line.filtered(
             lambda line: line.product_id and not line.display_type and line.punchout_po_line_number
         )
-        items = [self._confirmation_item(connection, line) for line in lines]
+        codes = connection._get_unit_codes(lines.product_uom)
+        items = [self._confirmation_item(connection, line, codes) for line in lines]
         accepted = (
             purchase_order is not None
             and not order.punchout_confirmation_version
@@ -523,7 +524,7 @@ class PunchoutCxml(models.AbstractModel):
             items=items,
         )
 
-    def _confirmation_item(self, connection, line):
+    def _confirmation_item(self, connection, line, unit_codes):
         """One PO line: its ordered quantity, what we confirm of it (with the price and the
         dates the buyer can expect), what comes later and what we no longer deliver."""
         currency = line.order_id.currency_id
@@ -534,7 +535,7 @@ class PunchoutCxml(models.AbstractModel):
         return cxml.ConfirmationItem(
             line_number=line.punchout_po_line_number,
             quantity=ordered,
-            unit_of_measure=connection._get_unit_code(line.product_uom),
+            unit_of_measure=unit_codes[line.product_uom.id],
             status_quantity=confirmed - backordered,
             unit_price=cxml.Money(
                 Decimal(str(currency.round(line.price_reduce_taxexcl))), currency.name

@@ -137,6 +137,7 @@ class StockPicking(models.Model):
         """What we tell ``connection``'s buyer about this delivery of ``orders``: one portion
         per order, each PO line with its shipped quantity in the PO's unit and its lots."""
         portions = []
+        unit_codes = connection._get_unit_codes(moves.sale_line_id.product_uom)
         for order in orders:
             items = []
             for line in moves.sale_line_id.filtered(
@@ -155,7 +156,7 @@ class StockPicking(models.Model):
                                 float_round(quantity, precision_rounding=line.product_uom.rounding)
                             )
                         ),
-                        unit_of_measure=connection._get_unit_code(line.product_uom),
+                        unit_of_measure=unit_codes[line.product_uom.id],
                         lots=sorted(set(line_moves.move_line_ids.lot_id.mapped("name"))),
                     )
                 )
