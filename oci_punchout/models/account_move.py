@@ -175,7 +175,8 @@ class AccountMove(models.Model):
             current._send()
             return current
         if not document:
-            document, errors = self.env["account.edi.xml.cxml"]._export_invoice(self)
+            builder = self.partner_id.commercial_partner_id._get_edi_builder("cxml")
+            document, errors = builder._export_invoice(self)
             if errors:
                 raise UserError("\n".join(sorted(errors)))
         connection = self._get_punchout_connection()

@@ -66,7 +66,7 @@ class AccountMoveSend(models.AbstractModel):
             move_data = moves_data[move]
             edi_format = move_data.get("invoice_edi_format")
             if CXML_METHOD in (move_data.get("sending_methods") or ()):
-                builder = self.env["account.edi.xml.cxml"]
+                builder = move.partner_id.commercial_partner_id._get_edi_builder("cxml")
                 constraints = builder._export_invoice_constraints(
                     move, builder._export_invoice_vals(move)
                 )
