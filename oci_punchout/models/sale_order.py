@@ -69,7 +69,9 @@ class SaleOrder(models.Model):
         result = super()._action_cancel()
         if not self.env.context.get("punchout_cancelled_by_buyer"):
             reason = self.env.context.get("punchout_reject_reason") or ""
-            for order in self.filtered("punchout_po_payload_id"):
+            for order in self.filtered(
+                lambda order: order.punchout_po_payload_id and order.punchout_connection_id
+            ):
                 self.env["punchout.cxml"]._queue_confirmation(
                     order.punchout_connection_id.sudo(), order, reason=reason
                 )
