@@ -33,6 +33,10 @@ def _dtd(name, version):
 def assert_valid_cxml(document, dtd="cXML", version="1.2.063"):
     """Validate ``document`` (bytes) against an official cXML DTD (by default 1.2.063)."""
     root = etree.fromstring(document, NO_NETWORK)
+    # The DOCTYPE names that DTD too: the buyer's system validates against what it names.
+    system_url = root.getroottree().docinfo.system_url or ""
+    if not system_url.endswith(f"/{version}/{dtd}.dtd"):
+        raise AssertionError(f"the DOCTYPE names {system_url!r}, not {version} {dtd}.dtd")
     validator = _dtd(dtd, version)
     if not validator.validate(root):
         raise AssertionError(

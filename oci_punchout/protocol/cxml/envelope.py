@@ -149,7 +149,8 @@ def with_shared_secret(data, shared_secret):
             secret = etree.Element("SharedSecret")
             secret.text = shared_secret
             credential.find("Identity").addnext(secret)
-    dtd = "Fulfill" if root.find("Request/ConfirmationRequest") is not None else "cXML"
+    fulfill = root.xpath("Request/ConfirmationRequest|Request/ShipNoticeRequest")
+    dtd = "Fulfill" if fulfill else "cXML"
     if root.find("Request/InvoiceDetailRequest") is not None:
         dtd = "InvoiceDetail"
     return _serialize(root, dtd=dtd, version=_document_version(root))

@@ -124,6 +124,14 @@ def test_incomplete_ship_notices_are_refused(values, message):
         cxml.build_ship_notice_request(HEADER, notice)
 
 
+def test_a_stored_ship_notice_is_sent_again_with_its_dtd(dtds):
+    """As the send job does: the document stored without our secret, the secret put back."""
+    stored = cxml.redact_secrets(cxml.build_ship_notice_request(HEADER, _notice()))
+    resent = cxml.with_shared_secret(stored, "our-secret")
+    root = assert_valid(dtds, resent, "Fulfill")
+    assert root.findtext("Header/Sender/Credential/SharedSecret") == "our-secret"
+
+
 def test_shared_sample_reads():
     envelope = cxml.parse_ship_notice_request(sample("ShipNoticeRequest"))
     notice = envelope.request
