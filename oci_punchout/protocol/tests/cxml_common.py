@@ -11,6 +11,10 @@ from protocol.cxml import (
     Item,
     Money,
     PunchOutOrderMessage,
+    ShipNoticeItem,
+    ShipNoticePortion,
+    ShipNoticeRequest,
+    build_ship_notice_request,
 )
 from testdata import CXML_SAMPLES, cxml_prolog
 
@@ -118,3 +122,23 @@ def make_cart(items=None):
 # Documents also used as fuzzing seeds (fuzzing.cxml_seeds).
 NO_SENDER = b"<Sender><UserAgent>t</UserAgent></Sender>"
 RESPONSE = b'<cXML payloadID="p"><Response><Status code="200" text="OK"/></Response></cXML>'
+# A ship notice of ours: lots, two tracking numbers, two orders (the shared sample has none).
+SHIP_NOTICE = build_ship_notice_request(
+    HEADER,
+    ShipNoticeRequest(
+        "WH/OUT/00042",
+        notice_date=NOW,
+        shipment_date=NOW,
+        delivery_date=NOW + timedelta(days=2),
+        carrier="DHL Paket",
+        tracking_numbers=["00340434161094042557", "00340434161094042558"],
+        comments="Two pallets.",
+        portions=[
+            ShipNoticePortion(
+                "PO-1", "p-1@buyer.example", items=[ShipNoticeItem(1, Decimal(3), "EA", ["L-1"])]
+            ),
+            ShipNoticePortion("PO-2", "p-2@buyer.example", items=[ShipNoticeItem(2, 1, "KGM")]),
+        ],
+    ),
+    payload_id="asn-seed@supplier.example",
+)
