@@ -13,8 +13,10 @@ class ProductProduct(models.Model):
             return bool(self.product_tmpl_id.sudo().filtered_domain(domain))
         return allowed
 
-    def _punchout_lead_time_days(self):
-        """Customer lead time in days (sale_stock's field, when installed), or None."""
+    def _punchout_lead_time_days(self, connection=None, quantity=1):
+        """Days until ``quantity`` of this product reaches ``connection``'s buyer, as its cart
+        says: the customer lead time (sale_stock's field, when installed), or None. The stock
+        bridge module computes it from stock."""
         self.ensure_one()
         delay = self["sale_delay"] if "sale_delay" in self._fields else 0
         return round(delay) if delay else None

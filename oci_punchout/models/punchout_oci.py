@@ -228,7 +228,9 @@ class PunchoutOci(models.AbstractModel):
             price=price_per_unit,
             price_unit=price_unit,
             currency=connection.currency_id.name,
-            leadtime=product._punchout_lead_time_days(),
+            leadtime=product._punchout_lead_time_days(
+                connection, uom._compute_quantity(float(quantity), product.uom_id)
+            ),
             vendor=connection.oci_vendor_number or "",
             vendormat=product.default_code or "",
             manufactcode=product.punchout_manufacturer_code or "",
