@@ -20,3 +20,10 @@ class ProductProduct(models.Model):
         self.ensure_one()
         delay = self["sale_delay"] if "sale_delay" in self._fields else 0
         return round(delay) if delay else None
+
+    def _punchout_available_quantity(self, connection, quantity):
+        """(quantity ``connection``'s buyer can have now, lead time in days), as OCI's
+        QUANTITYCHECK answers it. Without stock management: all of it, in the customer lead
+        time; the stock bridge module answers from stock."""
+        self.ensure_one()
+        return quantity, self._punchout_lead_time_days(connection, quantity) or 0

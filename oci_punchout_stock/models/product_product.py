@@ -26,3 +26,12 @@ class ProductProduct(models.Model):
             return customer
         vendor_delay = self.sudo().seller_ids[:1].delay or 0
         return round(vendor_delay + (customer or 0)) or customer
+
+    def _punchout_available_quantity(self, connection, quantity):
+        """From stock: the free quantity now (nothing below zero), and the lead time of the
+        quantity asked (``_punchout_lead_time_days``)."""
+        self.ensure_one()
+        if not self.is_storable:
+            return super()._punchout_available_quantity(connection, quantity)
+        available = max(self._punchout_free_quantity(connection), 0.0)
+        return available, self._punchout_lead_time_days(connection, quantity) or 0

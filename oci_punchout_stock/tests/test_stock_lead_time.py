@@ -4,6 +4,7 @@ session: in stock, the customer lead time; otherwise the vendor's delay on top."
 from odoo.tests import tagged
 
 from odoo.addons.oci_punchout.protocol import cxml
+from odoo.addons.oci_punchout.tests.common import PASSWORD
 
 from .common import StockCxmlCase
 
@@ -75,3 +76,36 @@ class TestStockLeadTime(StockCxmlCase):
         # Outside a punchout session: Odoo's own page.
         self.opener.cookies.clear()
         self.assertNotIn("o_punchout_lead_time", self.url_open(self.product_pen.website_url).text)
+
+    def quantity_check(self, product, quantity):
+        response = self.url_open(
+            "/punchout/oci/buyer-sap",
+            data={
+                "USERNAME": "buyer",
+                "PASSWORD": PASSWORD,
+                "FUNCTION": "QUANTITYCHECK",
+                "EXT_PRODUCT_ID": str(product.id),
+                "QUANTITY": str(quantity),
+            },
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        return response.json()
+
+    def test_quantity_check_answers_from_stock(self):
+        # In stock: the free quantity, the customer lead time.
+        self.assertEqual(
+            self.quantity_check(self.product_paper, 5),
+            {"AVAILABLE_QUANTITY": 100, "LEADTIME": "2"},
+        )
+        # Out of stock: nothing now, the vendor's delay on top.
+        self.assertEqual(
+            self.quantity_check(self.product_pen, 5), {"AVAILABLE_QUANTITY": 0, "LEADTIME": "11"}
+        )
+        # Some in stock: what there is; enough for the quantity asked: the customer lead time.
+        self.stock(self.product_pen, 4)
+        self.assertEqual(
+            self.quantity_check(self.product_pen, 5), {"AVAILABLE_QUANTITY": 4, "LEADTIME": "11"}
+        )
+        self.assertEqual(
+            self.quantity_check(self.product_pen, 4), {"AVAILABLE_QUANTITY": 4, "LEADTIME": "2"}
+        )
