@@ -56,6 +56,8 @@ class PunchoutCartController(http.Controller):
                 http_status=200,
             )
         charset = session.charset or "utf-8"
+        # The return page still shows in the buyer's frame, after the logout below.
+        request._punchout_frame_connection = connection
         # A stale tab must not change the cart any more: end the buyer's Odoo session.
         request.session.logout(keep_db=True)
         return _html_response(page, charset)

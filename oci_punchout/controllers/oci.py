@@ -32,6 +32,7 @@ OCI_PUBLIC_PARAMS = {
     "QUANTITY",
     "SEARCHSTRING",
     "VENDOR",
+    "EXT_PRODUCT_ID",
 }
 
 _OCI_QUERY = re.compile(r"(/punchout/oci(?:/[^?\s\"]*)?\?)([^\s\"]*)")
@@ -103,10 +104,15 @@ class PunchoutOciController(http.Controller):
         sitemap=False,
     )
     def oci_punch_in(self, code=None, **_kwargs):
-        """OCI punch-in: check the buyer's credentials, log its user in, open the shop."""
+        """OCI punch-in: check the buyer's credentials, log its user in, open the shop.
+        FUNCTION=QUANTITYCHECK is the buyer's server asking about a product: answered in JSON,
+        nobody logged in."""
         Message = request.env["punchout.message"].sudo()
         remote_addr = request.httprequest.remote_addr
         note_proxy_headers()
+        params = request.httprequest.values.to_dict(flat=False)
+        if _is_quantity_check(params):
+            return self._quantity_check(code, params)
         if (request.httprequest.content_length or 0) > MAX_PUNCH_IN_BYTES:
             Message._log(
                 "oci_login",
@@ -118,7 +124,6 @@ class PunchoutOciController(http.Controller):
                 http_status=413,
             )
             return _error_page(413, request.env._("The punch-in request is too large."))
-        params = request.httprequest.values.to_dict(flat=False)
         message = Message._log(
             "oci_login",
             "in",
@@ -184,6 +189,60 @@ class PunchoutOciController(http.Controller):
         request.session["sale_order_id"] = session.order_id.id
         request.session.pop("website_sale_current_pl", None)
         return request.redirect(Oci._landing_url(connection, punch_in), local=True)
+
+    def _quantity_check(self, code, params):
+        """FUNCTION=QUANTITYCHECK: the same checks as a punch-in (size, throttle, credentials,
+        active catalogue), every answer JSON, the call logged."""
+        Message = request.env["punchout.message"].sudo()
+        remote_addr = request.httprequest.remote_addr
+        message = Message._log(
+            "oci_quantitycheck",
+            "in",
+            "oci",
+            redact_params(params, keep_only=OCI_PUBLIC_PARAMS),
+            remote_addr=remote_addr,
+        )
+        if (request.httprequest.content_length or 0) > MAX_PUNCH_IN_BYTES:
+            message._set_error("Request too large.", http_status=413)
+            return _json_response(413, oci.quantity_check_error("The request is too large."))
+        if Message._is_throttled(remote_addr):
+            message._set_error("Too many failed logins from this address.", http_status=429)
+            return _json_response(
+                429, oci.quantity_check_error("Too many failed logins. Try again later.")
+            )
+        Oci = request.env["punchout.oci"].sudo()
+        try:
+            with request.env.cr.savepoint():
+                connection = Oci._find_connection(code, params)
+                message.connection_id = connection
+                punch_in = Oci._parse_punch_in(connection, params)
+                Oci._authenticate(connection, punch_in)
+                status, body = Oci._quantity_check(connection, punch_in)
+        except PunchoutProtocolError as exc:
+            status = 400 if exc.status == 450 else exc.status
+            message._set_error(exc.message, http_status=status, auth_failed=status == 401)
+            return _json_response(status, oci.quantity_check_error(exc.message))
+        if status == 200:
+            message._set_done(response_payload=body.decode())
+        else:
+            message._set_error(body.decode(), http_status=status, response_payload=body.decode())
+        return _json_response(status, body)
+
+
+def _is_quantity_check(params):
+    return any(
+        name.upper() == "FUNCTION"
+        and any(str(v).strip().upper() == "QUANTITYCHECK" for v in values)
+        for name, values in params.items()
+    )
+
+
+def _json_response(status, body):
+    return request.make_response(
+        body,
+        headers=[("Content-Type", "application/json"), ("Cache-Control", "no-store")],
+        status=status,
+    )
 
 
 def _html_response(page, charset):

@@ -133,6 +133,18 @@ class PunchoutConnection(models.Model):
         help="One URL prefix per line. The buyer's return URL (OCI HOOK_URL) must start with one "
         "of them: https URLs, or SAPEVENT: for the SAP GUI.",
     )
+    embedded_in_frame = fields.Boolean(
+        string="Embedded in the Buyer's Frame",
+        help="The buyer's system shows the catalogue inside its own page (an iframe): for this "
+        "connection's sessions only, the session cookie is sent with SameSite=None; Secure; "
+        "Partitioned and shop pages allow the frame origins below. Needs https (http only for "
+        "test connections on localhost or 127.0.0.1).",
+    )
+    frame_origins = fields.Text(
+        string="Allowed Frame Origins",
+        help="One origin per line (https://srm.buyer.example): the pages that may show the "
+        "catalogue in a frame. Empty: the hosts of the allowed return URLs.",
+    )
     allowed_public_categ_ids = fields.Many2many(
         "product.public.category",
         string="Assortment",
@@ -475,6 +487,34 @@ class PunchoutConnection(models.Model):
                         buyer=connection.partner_id.display_name,
                     )
                 )
+
+    @api.constrains("frame_origins", "test_mode")
+    def _check_frame_origins(self):
+        for connection in self:
+            for line in (connection.frame_origins or "").splitlines():
+                if not line.strip():
+                    continue
+                try:
+                    browser.frame_origin(line, allow_local_http=connection.test_mode)
+                except ValueError as exc:
+                    raise ValidationError(
+                        self.env._("Allowed frame origins: %(error)s", error=exc)
+                    ) from None
+
+    def _frame_ancestors(self):
+        """The origins that may show this connection's catalogue in a frame: the allowed frame
+        origins, else those of the allowed return URLs (SAPEVENT: and others left out)."""
+        self.ensure_one()
+        lines = (self.frame_origins or "").splitlines() or self._get_return_url_prefixes()
+        origins = []
+        for line in lines:
+            try:
+                origin = browser.frame_origin(line, allow_local_http=self.test_mode)
+            except ValueError:
+                continue
+            if origin not in origins:
+                origins.append(origin)
+        return origins
 
     @api.constrains("allowed_return_urls", "test_mode")
     def _check_allowed_return_urls(self):

@@ -288,7 +288,10 @@ class PunchoutCxml(models.AbstractModel):
             classifications=self._classification(connection, product),
             manufacturer_part_id=product.punchout_manufacturer_part or "",
             manufacturer_name=product.punchout_manufacturer_name or "",
-            lead_time=product._punchout_lead_time_days(),
+            lead_time=product._punchout_lead_time_days(
+                connection,
+                line.product_uom._compute_quantity(line.product_uom_qty, product.uom_id),
+            ),
         )
 
     def _find_product(self, connection, supplier_part_id):

@@ -100,6 +100,7 @@ class PunchoutMessage(models.Model):
             ("oci_login", "OCI punch-in"),
             ("oci_validate", "OCI validate"),
             ("oci_search", "OCI background search"),
+            ("oci_quantitycheck", "OCI quantity check"),
             ("oci_cart", "OCI cart"),
             ("oci_cancel", "OCI cancel"),
             ("cxml_request", "cXML request"),

@@ -100,7 +100,8 @@ class PunchoutOci(models.AbstractModel):
                 self.env._("This punchout catalogue is not active. Please contact your supplier."),
                 status=403,
             )
-        connection._check_return_url(punch_in.hook_url)
+        if punch_in.function not in oci.SERVER_FUNCTIONS:
+            connection._check_return_url(punch_in.hook_url)
 
     def _session_values(self, punch_in):
         return {
@@ -112,9 +113,9 @@ class PunchoutOci(models.AbstractModel):
         }
 
     def _landing_url(self, connection, punch_in):
-        """Where the shopping session starts: the product (DETAIL), a search (SOURCING) or
-        the shop."""
-        if punch_in.function == "DETAIL":
+        """Where the shopping session starts: the product (DETAIL, DETAILADD), a search
+        (SOURCING) or the shop."""
+        if punch_in.function in ("DETAIL", "DETAILADD"):
             product = self._find_product(connection, punch_in.product_id)
             if product:
                 return product.website_url
@@ -133,6 +134,19 @@ class PunchoutOci(models.AbstractModel):
             return page, "oci_validate", count
         page, count = self._background_search_page(connection, punch_in)
         return page, "oci_search", count
+
+    def _quantity_check(self, connection, punch_in):
+        """FUNCTION=QUANTITYCHECK (OCI 5.0, server to server): ``(HTTP status, JSON body)``,
+        what this buyer can have of the product (within its assortment) and in how many days;
+        404 for a product it cannot order."""
+        product = self._find_product(connection, punch_in.product_id)
+        if not product:
+            error = self.env._("Unknown product, or not in this catalogue's assortment.")
+            return 404, oci.quantity_check_error(error)
+        available, lead_days = product._punchout_available_quantity(
+            connection, float(punch_in.quantity)
+        )
+        return 200, oci.quantity_check_answer(available, lead_days)
 
     def _find_product(self, connection, product_ref):
         """The product a PRODUCTID (our EXT_PRODUCT_ID) names, within the assortment."""
@@ -228,7 +242,9 @@ class PunchoutOci(models.AbstractModel):
             price=price_per_unit,
             price_unit=price_unit,
             currency=connection.currency_id.name,
-            leadtime=product._punchout_lead_time_days(),
+            leadtime=product._punchout_lead_time_days(
+                connection, uom._compute_quantity(float(quantity), product.uom_id)
+            ),
             vendor=connection.oci_vendor_number or "",
             vendormat=product.default_code or "",
             manufactcode=product.punchout_manufacturer_code or "",

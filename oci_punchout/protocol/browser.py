@@ -6,6 +6,7 @@ connection's allowed prefixes first.
 """
 
 import html
+import re
 import unicodedata
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
@@ -94,6 +95,39 @@ def check_return_url(url, allowed_prefixes, allow_http=False):
         f"The return URL {url[:200]!r} does not match any allowed return URL prefix of this "
         f"connection ({', '.join(prefixes)})."
     )
+
+
+# A frame origin as it goes into a Content-Security-Policy header: scheme, host, optional port.
+_ORIGIN_HOST = re.compile(
+    r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
+)
+_LOOPBACK = re.compile(r"^(?:localhost|127(?:\.\d{1,3}){3})$")
+
+
+def frame_origin(url, allow_local_http=False):
+    """The origin (``https://host[:port]``) of ``url``, the page allowed to show the catalogue
+    in a frame: https, a plain host name or IPv4 address (no wildcard, user information, query
+    or fragment; a path is ignored); http only on this machine (localhost, 127.x.x.x) with
+    ``allow_local_http``, for test connections and their test pages.
+
+    :raises ValueError: anything else (it goes into a response header)
+    """
+    text = (url or "").strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"{text[:100]!r} is not a URL: {exc}.") from None
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if "@" in parts.netloc or parts.query or parts.fragment or not _ORIGIN_HOST.match(host):
+        raise ValueError(f"{text[:100]!r} is not an origin (https://host or https://host:port).")
+    if scheme != "https" and not (scheme == "http" and allow_local_http and _LOOPBACK.match(host)):
+        raise ValueError(
+            f"{text[:100]!r}: a frame origin must be https (http only for a test connection, "
+            "on this machine)."
+        )
+    default = port is None or port == _DEFAULT_PORTS[scheme]
+    return f"{scheme}://{host}" if default else f"{scheme}://{host}:{port}"
 
 
 def _split_url(url):

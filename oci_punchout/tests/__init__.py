@@ -7,6 +7,7 @@ from . import test_cxml_orders
 from . import test_neutralize
 from . import test_oci_cart
 from . import test_oci_punch_in
+from . import test_oci5_functions
 from . import test_security
 from . import test_simulator
 from . import test_simulator_cxml
@@ -22,3 +23,4 @@ from . import test_simulator_invoice
 from . import test_cxml_hostile
 from . import test_order_hostile_files
 from . import test_outbound
+from . import test_embedded_catalogue

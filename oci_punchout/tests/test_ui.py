@@ -55,6 +55,36 @@ class TestPunchoutTour(PunchoutHttpCase):
         self.assertRegex(order.punchout_po_number, r"^45\d{8}$")
         self.assertEqual(order.order_line.punchout_po_line_number, 10)
 
+    def test_punch_in_inside_the_buyers_frame_on_another_site(self):
+        """In Chromium: a page of another site (127.0.0.2) frames the punch-in; the buyer
+        shops and transfers inside the frame, logged in by a partitioned cross-site cookie
+        (the frame plays the buyer: Odoo's tour runner cannot run in a cross-origin frame)."""
+        self.connection.write({"test_mode": True, "embedded_in_frame": True})
+        port = self.base_url().rpartition(":")[2]
+        portal = f"http://127.0.0.2:{port}"
+        self.connection.frame_origins = portal
+        self.website.cookies_bar = True
+        signature = self.env["punchout.simulator"]._signature(self.connection.id)
+        hook_url = (
+            f"{self.base_url()}/punchout/simulator/return/{self.connection.id}/{signature}/utf-8"
+        )
+        punch_in = f"{self.base_url()}/punchout/oci/buyer-sap?" + urlencode(
+            {
+                "USERNAME": "buyer",
+                "PASSWORD": PASSWORD,
+                "HOOK_URL": hook_url,
+                "returntarget": "_self",  # the cart goes back inside the frame
+            }
+        )
+        page = f"{portal}/oci_punchout/static/tests/embedded_frame.html?" + urlencode(
+            {"catalogue": punch_in, "product": "Ballpoint pen"}
+        )
+        self.browser_js(page, code="", timeout=120)
+
+        session = self.last_session()
+        self.assertEqual(session.state, "transferred")
+        self.assertEqual(session.order_id.order_line.product_id, self.product_pen)
+
 
 @tagged("post_install", "-at_install")
 class TestPunchoutCxmlTour(CxmlCase):

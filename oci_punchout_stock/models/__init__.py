@@ -1,3 +1,4 @@
+from . import product_product
 from . import punchout_connection
 from . import punchout_message
 from . import sale_order_line

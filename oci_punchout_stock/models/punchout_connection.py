@@ -5,6 +5,14 @@ from odoo.exceptions import UserError
 class PunchoutConnection(models.Model):
     _inherit = "punchout.connection"
 
+    lead_time_from_stock = fields.Boolean(
+        string="Lead Time from Stock",
+        default=True,
+        help="The lead time of each cart line (OCI LEADTIME, cXML LeadTime) and of the shop's "
+        "product pages in this buyer's sessions: in stock, the customer lead time; otherwise "
+        "the replenishment lead time (the vendor's delay) on top of it. Off: always the "
+        "customer lead time.",
+    )
     cxml_ship_notice_url = fields.Char(
         string="Ship Notice URL",
         help="Where ship notices (ShipNoticeRequest) are posted when a delivery of this "

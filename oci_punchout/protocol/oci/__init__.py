@@ -30,9 +30,15 @@ from .fields import (
     PRICE_DECIMALS,
     PRICE_UNITS,
     PRODUCT_FUNCTIONS,
+    SERVER_FUNCTIONS,
     SUPPORTED_FUNCTIONS,
 )
-from .punch_in import OciPunchIn, parse_punch_in
+from .punch_in import (
+    OciPunchIn,
+    parse_punch_in,
+    quantity_check_answer,
+    quantity_check_error,
+)
 from .reading import OciViolation, parse_cart_fields, validate_cart_fields
 
 __all__ = [
@@ -47,6 +53,7 @@ __all__ = [
     "PRICE_DECIMALS",
     "PRICE_UNITS",
     "PRODUCT_FUNCTIONS",
+    "SERVER_FUNCTIONS",
     "SUPPORTED_FUNCTIONS",
     "OciItem",
     "OciPunchIn",
@@ -60,6 +67,8 @@ __all__ = [
     "normalize_charset",
     "parse_cart_fields",
     "parse_punch_in",
+    "quantity_check_answer",
+    "quantity_check_error",
     "render_return_page",
     "validate_cart_fields",
 ]

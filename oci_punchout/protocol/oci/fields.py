@@ -1,7 +1,16 @@
 """OCI constants: supported functions, number limits and the ``NEW_ITEM-*`` field table."""
 
-SUPPORTED_FUNCTIONS = {"DETAIL", "VALIDATE", "SOURCING", "BACKGROUND_SEARCH"}
+SUPPORTED_FUNCTIONS = {
+    "DETAIL",
+    "DETAILADD",
+    "VALIDATE",
+    "SOURCING",
+    "BACKGROUND_SEARCH",
+    "QUANTITYCHECK",
+}
 PRODUCT_FUNCTIONS = {"DETAIL", "VALIDATE", "DETAILADD"}
+# OCI 5.0 calls of the buyer's server, not its browser: no return URL, a JSON answer.
+SERVER_FUNCTIONS = {"QUANTITYCHECK"}
 ECHO_PARAMS = ("~OkCode", "~TARGET", "~CALLER")
 MAX_INTEGER_DIGITS = 11
 MAX_DECIMALS = 3

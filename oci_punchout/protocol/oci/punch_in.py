@@ -1,5 +1,6 @@
 """OCI punch-in: the login form the buyer's browser posts (``USERNAME``, ``HOOK_URL``, ...)."""
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -7,7 +8,7 @@ from decimal import Decimal
 
 from ..browser import DEFAULT_TARGET, normalize_charset
 from ..errors import MalformedDocument, PayloadTooLarge, UnsupportedRequest
-from .fields import ECHO_PARAMS, PRODUCT_FUNCTIONS, SUPPORTED_FUNCTIONS
+from .fields import ECHO_PARAMS, PRODUCT_FUNCTIONS, SERVER_FUNCTIONS, SUPPORTED_FUNCTIONS
 
 _QUANTITY_IN_RE = re.compile(r"^\+?\d{1,15}([.,]\d+)?$")
 
@@ -19,7 +20,7 @@ class OciPunchIn:
     params: dict
     username: str | None
     password: str | None
-    hook_url: str
+    hook_url: str | None
     function: str | None
     product_id: str | None
     quantity: Decimal | None
@@ -91,18 +92,22 @@ def parse_punch_in(
         value = found[1] if found else ""
         return (value.strip() if strip else value) or None
 
+    function = (get("FUNCTION") or "").upper() or None
+    if function and function not in supported_functions:
+        raise UnsupportedRequest(f"The OCI function {function!r} is not supported.")
     hook_url = get("HOOK_URL")
-    if not hook_url:
+    if not hook_url and function not in SERVER_FUNCTIONS:
         raise MalformedDocument(
             "The punch-in request has no HOOK_URL: the buyer's system must send the URL "
             "the cart is returned to."
         )
-    function = (get("FUNCTION") or "").upper() or None
-    if function and function not in supported_functions:
-        raise UnsupportedRequest(f"The OCI function {function!r} is not supported.")
     product_id = get("PRODUCTID")
     if function in PRODUCT_FUNCTIONS and not product_id:
         raise MalformedDocument(f"The OCI function {function} needs a PRODUCTID parameter.")
+    if function == "QUANTITYCHECK":
+        product_id = get("EXT_PRODUCT_ID") or product_id
+        if not product_id or not get("QUANTITY"):
+            raise MalformedDocument("QUANTITYCHECK needs EXT_PRODUCT_ID and QUANTITY parameters.")
     charset, charset_fallback = normalize_charset(get("http_content_charset"))
     echo_params = {}
     for name in ECHO_PARAMS:
@@ -136,3 +141,18 @@ def _parse_quantity(text):
     if not _QUANTITY_IN_RE.match(text):
         raise MalformedDocument(f"The QUANTITY {text[:40]!r} is not a valid quantity.")
     return Decimal(text.replace(",", "."))
+
+
+def quantity_check_answer(available, lead_days):
+    """The JSON answer of FUNCTION=QUANTITYCHECK: ``{"AVAILABLE_QUANTITY": n, "LEADTIME":
+    "d"}`` (a number of the product's unit, the days as text), UTF-8 bytes."""
+    available = Decimal(str(available)).quantize(Decimal("0.001")).normalize()
+    number = int(available) if available == available.to_integral() else float(available)
+    return json.dumps(
+        {"AVAILABLE_QUANTITY": number, "LEADTIME": str(int(lead_days or 0))}
+    ).encode()
+
+
+def quantity_check_error(message):
+    """The JSON body of a refused QUANTITYCHECK: ``{"ERROR": message}``."""
+    return json.dumps({"ERROR": str(message)}).encode()

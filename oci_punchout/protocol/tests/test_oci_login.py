@@ -2,6 +2,7 @@
 charsets included; pytest, no Odoo.
 """
 
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,8 @@ from protocol.oci import (
     html_charset_label,
     normalize_charset,
     parse_punch_in,
+    quantity_check_answer,
+    quantity_check_error,
     render_return_page,
 )
 
@@ -176,7 +179,7 @@ def test_punch_in_sourcing_and_background_search():
     assert (search.function, search.search_string) == ("BACKGROUND_SEARCH", "bolt")
 
 
-@pytest.mark.parametrize("function", ["QUANTITYCHECK", "DOWNLOADJSON", "DETAILADD", "FOO"])
+@pytest.mark.parametrize("function", ["DOWNLOADJSON", "INITIALIZE", "FOO"])
 def test_punch_in_unsupported_function(function):
     with pytest.raises(UnsupportedRequest) as info:
         parse_punch_in(_login(FUNCTION=function, PRODUCTID="P-1"))
@@ -184,18 +187,52 @@ def test_punch_in_unsupported_function(function):
     assert function in info.value.message
 
 
-def test_punch_in_detailadd_when_enabled():
-    supported = SUPPORTED_FUNCTIONS | {"DETAILADD"}
-    punch_in = parse_punch_in(
-        _login(FUNCTION="DETAILADD", PRODUCTID="P-7"), supported_functions=supported
-    )
+def test_punch_in_detailadd():
+    punch_in = parse_punch_in(_login(FUNCTION="DETAILADD", PRODUCTID="P-7"))
     assert (punch_in.function, punch_in.product_id) == ("DETAILADD", "P-7")
     with pytest.raises(MalformedDocument):
-        parse_punch_in(_login(FUNCTION="DETAILADD"), supported_functions=supported)
+        parse_punch_in(_login(FUNCTION="DETAILADD"))
+
+
+def test_quantitycheck_is_a_server_call_without_return_url():
+    params = {"USERNAME": "buyer", "PASSWORD": "x", "FUNCTION": "QUANTITYCHECK"}
+    check = parse_punch_in({**params, "EXT_PRODUCT_ID": "42", "QUANTITY": "3"})
+    assert (check.function, check.product_id, check.quantity, check.hook_url) == (
+        "QUANTITYCHECK",
+        "42",
+        Decimal(3),
+        None,
+    )
+    for missing in ({"QUANTITY": "3"}, {"EXT_PRODUCT_ID": "42"}):
+        with pytest.raises(MalformedDocument, match="EXT_PRODUCT_ID and QUANTITY"):
+            parse_punch_in({**params, **missing})
+    # Every other function still needs the return URL.
+    with pytest.raises(MalformedDocument, match="HOOK_URL"):
+        parse_punch_in({"USERNAME": "buyer", "PASSWORD": "x", "FUNCTION": "VALIDATE"})
+
+
+@pytest.mark.parametrize(
+    ("available", "lead", "expected"),
+    [
+        (5, 2, {"AVAILABLE_QUANTITY": 5, "LEADTIME": "2"}),
+        (Decimal("2.5"), None, {"AVAILABLE_QUANTITY": 2.5, "LEADTIME": "0"}),
+        (0.0, 11, {"AVAILABLE_QUANTITY": 0, "LEADTIME": "11"}),
+    ],
+)
+def test_quantity_check_answer(available, lead, expected):
+    assert json.loads(quantity_check_answer(available, lead)) == expected
+    assert json.loads(quantity_check_error("Unknown product.")) == {"ERROR": "Unknown product."}
 
 
 def test_supported_functions_constant():
-    expected = {"DETAIL", "VALIDATE", "SOURCING", "BACKGROUND_SEARCH"}
+    expected = {
+        "DETAIL",
+        "DETAILADD",
+        "VALIDATE",
+        "SOURCING",
+        "BACKGROUND_SEARCH",
+        "QUANTITYCHECK",
+    }
     assert expected == SUPPORTED_FUNCTIONS
 
 
