@@ -133,6 +133,12 @@ class PunchoutConnection(models.Model):
         help="One URL prefix per line. The buyer's return URL (OCI HOOK_URL) must start with one "
         "of them: https URLs, or SAPEVENT: for the SAP GUI.",
     )
+    item_hierarchy = fields.Boolean(
+        string="Combo Products as Item Hierarchies",
+        help="A combo product goes back in the cart as a parent line with its items under it "
+        "(OCI 5.0 ITEM_TYPE and PARENT_ID, cXML composite items with parentLineNumber). Off: "
+        "every line on its own, as older buyers' systems expect.",
+    )
     embedded_in_frame = fields.Boolean(
         string="Embedded in the Buyer's Frame",
         help="The buyer's system shows the catalogue inside its own page (an iframe): for this "
@@ -500,6 +506,20 @@ class PunchoutConnection(models.Model):
                     raise ValidationError(
                         self.env._("Allowed frame origins: %(error)s", error=exc)
                     ) from None
+
+    def _combo_parents(self, lines):
+        """``{line: its combo line}`` of the sale order ``lines`` that are items of a combo
+        product among ``lines``, when this connection sends item hierarchies."""
+        self.ensure_one()
+        if not self.item_hierarchy:
+            return {}
+        return {
+            line: line.linked_line_id
+            for line in lines
+            if line.combo_item_id
+            and line.linked_line_id in lines
+            and line.linked_line_id.product_type == "combo"
+        }
 
     def _frame_ancestors(self):
         """The origins that may show this connection's catalogue in a frame: the allowed frame

@@ -331,6 +331,15 @@ class PunchoutCxml(models.AbstractModel):
             self._item_from_order_line(connection, line, number)
             for number, line in enumerate(lines, 1)
         ]
+        # Hierarchies: the combo line "composite" (its prices are on its items), its items
+        # under its line number.
+        parents = connection._combo_parents(lines)
+        number_of = {line: number for number, line in enumerate(lines, 1)}
+        for line, item in zip(lines, items, strict=True):
+            if line in parents:
+                item.item_type, item.parent_line_number = "item", number_of[parents[line]]
+            elif line in parents.values():
+                item.item_type, item.composite_item_type = "composite", "itemLevel"
         if empty:
             total = cxml.Money(Decimal(0), currency)
             tax = None

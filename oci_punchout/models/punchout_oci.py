@@ -304,6 +304,15 @@ class PunchoutOci(models.AbstractModel):
         order = session.order_id.sudo()
         lines = order.order_line.filtered(lambda line: not line.display_type and line.product_id)
         items = [self._item_from_order_line(connection, line) for line in lines]
+        # OCI 5.0 hierarchies: the combo line "R", its items "F" under the combo's index.
+        parents = connection._combo_parents(lines)
+        index_base = int(connection.oci_index_base)
+        index_of = {line: index_base + position for position, line in enumerate(lines)}
+        for line, item in zip(lines, items, strict=True):
+            if line in parents:
+                item.item_type, item.parent_id = "F", str(index_of[parents[line]])
+            elif line in parents.values():
+                item.item_type = "R"
         fields_pairs = self._build_fields(connection, items, session.charset)
         page = self._render(session, fields_pairs)
         session._mark_transferred()

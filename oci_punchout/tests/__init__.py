@@ -24,3 +24,4 @@ from . import test_cxml_hostile
 from . import test_order_hostile_files
 from . import test_outbound
 from . import test_embedded_catalogue
+from . import test_combo_hierarchy

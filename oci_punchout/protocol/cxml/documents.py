@@ -142,6 +142,11 @@ class Item:
     requested_delivery_date: datetime | None = None
     comments: str = ""
     extrinsics: dict[str, str] = field(default_factory=dict)
+    # Item hierarchies (a combo and its items): the parent "composite" with its
+    # ``composite_item_type``, its items "item" naming the parent's ``parent_line_number``.
+    item_type: str = ""
+    parent_line_number: int | None = None
+    composite_item_type: str = ""
 
 
 ItemIn = Item

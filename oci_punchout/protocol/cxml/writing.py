@@ -194,6 +194,16 @@ def _add_item(parent, tag, item, line_number, lang):
     if not item.classifications:
         raise ValueError(f"{what} needs at least one classification.")
     attrib = {"quantity": _format_quantity(item.quantity), "lineNumber": str(line_number)}
+    if item.parent_line_number:
+        attrib["parentLineNumber"] = str(item.parent_line_number)
+    if item.item_type:
+        attrib["itemType"] = _check_choice(
+            item.item_type, ("composite", "item", "lean"), "itemType"
+        )
+    if item.composite_item_type:
+        attrib["compositeItemType"] = _check_choice(
+            item.composite_item_type, ("groupLevel", "itemLevel"), "compositeItemType"
+        )
     if tag == "ItemOut" and item.requested_delivery_date:
         attrib["requestedDeliveryDate"] = format_datetime(item.requested_delivery_date)
     el = add_element(parent, tag, attrib=attrib)

@@ -303,6 +303,41 @@ def _is_utf8(data):
     return True
 
 
+# OCI 5.0 item hierarchies: SAP's documents name the types R/O/L and R/O/F.
+ITEM_TYPES = ("R", "O", "L", "F")
+
+
+def _check_hierarchy(lines):
+    """Violations of the item hierarchy (OCI 5.0): a known ITEM_TYPE; a PARENT_ID naming
+    another line of the cart, one that is not itself a sub-item."""
+    found = []
+    for index in sorted(lines):
+        values = lines[index]
+        item_type = (values.get("ITEM_TYPE") or [""])[0]
+        parent = (values.get("PARENT_ID") or [""])[0]
+        if item_type and item_type not in ITEM_TYPES:
+            found.append(
+                OciViolation(
+                    index,
+                    "ITEM_TYPE",
+                    f"Line {index}: ITEM_TYPE {item_type!r} is not one of "
+                    f"{', '.join(ITEM_TYPES)}.",
+                )
+            )
+        if not parent:
+            continue
+        if not parent.isascii() or not parent.isdigit() or int(parent) not in lines:
+            message = f"Line {index}: PARENT_ID {parent!r} names no line of this cart."
+        elif int(parent) == index:
+            message = f"Line {index}: PARENT_ID names the line itself."
+        elif (lines[int(parent)].get("PARENT_ID") or [""])[0]:
+            message = f"Line {index}: PARENT_ID {parent} is itself a sub-item."
+        else:
+            continue
+        found.append(OciViolation(index, "PARENT_ID", message))
+    return found
+
+
 def validate_cart_fields(pairs, charset=DEFAULT_CHARSET, raw_body=None):
     """List what a strict SAP system would complain about in a returned OCI form.
 
@@ -321,6 +356,7 @@ def validate_cart_fields(pairs, charset=DEFAULT_CHARSET, raw_body=None):
     found += _check_indexes(list(lines))
     for index in sorted(lines):
         found += _check_line(index, lines[index])
+    found += _check_hierarchy(lines)
     codec, fallback = normalize_charset(charset)
     if fallback:
         found.append(

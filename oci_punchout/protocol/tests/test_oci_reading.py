@@ -328,3 +328,42 @@ def test_validate_raw_body_in_wrong_charset():
 
 def test_validate_unknown_charset():
     assert _found(_form(), charset="klingon") == {(None, "http_content_charset")}
+
+
+def _hierarchy_cart(overrides=None):
+    overrides = overrides or {}
+    pairs = []
+    for index, (item_type, parent) in enumerate([("R", ""), ("F", "1"), ("F", "1")], 1):
+        pairs += [
+            (f"NEW_ITEM-DESCRIPTION[{index}]", f"Item {index}"),
+            (f"NEW_ITEM-QUANTITY[{index}]", "1"),
+            (f"NEW_ITEM-UNIT[{index}]", "C62"),
+            (f"NEW_ITEM-ITEM_TYPE[{index}]", overrides.get(("type", index), item_type)),
+            (f"NEW_ITEM-PARENT_ID[{index}]", overrides.get(("parent", index), parent)),
+        ]
+    return pairs
+
+
+def test_item_hierarchy_follows_the_rules():
+    assert validate_cart_fields(_hierarchy_cart()) == []
+    items = parse_cart_fields(_hierarchy_cart())
+    assert [(item.item_type, item.parent_id) for item in items] == [
+        ("R", ""),
+        ("F", "1"),
+        ("F", "1"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({("parent", 2): "7"}, "PARENT_ID '7' names no line"),
+        ({("parent", 2): "x"}, "PARENT_ID 'x' names no line"),
+        ({("parent", 2): "2"}, "names the line itself"),
+        ({("parent", 1): "3", ("parent", 3): "2"}, "is itself a sub-item"),
+        ({("type", 2): "X"}, "ITEM_TYPE 'X' is not one of"),
+    ],
+)
+def test_item_hierarchy_violations(override, message):
+    violations = validate_cart_fields(_hierarchy_cart(override))
+    assert any(message in violation.message for violation in violations), violations
