@@ -37,10 +37,11 @@ class IrHttp(models.AbstractModel):
 
     @classmethod
     def _post_dispatch(cls, response):
-        super()._post_dispatch(response)
+        result = super()._post_dispatch(response)
         connection = cls._punchout_frame_connection()
         if connection:
             _allow_in_frame(response, connection._frame_ancestors())
+        return result
 
     @classmethod
     def _punchout_frame_connection(cls):
