@@ -208,7 +208,14 @@ def _add_item(parent, tag, item, line_number, lang):
         attrib["requestedDeliveryDate"] = format_datetime(item.requested_delivery_date)
     el = add_element(parent, tag, attrib=attrib)
     _add_item_id(el, item.supplier_part_id, item.supplier_part_auxiliary_id, item.buyer_part_id)
-    detail = add_element(el, "ItemDetail")
+    _add_item_detail(el, item, lang)
+    if item.comments:
+        add_element(el, "Comments", item.comments, {XML_LANG: lang})
+
+
+def _add_item_detail(parent, item, lang):
+    """An ``ItemDetail`` (the same in cart messages, orders and catalogue indexes)."""
+    detail = add_element(parent, "ItemDetail")
     _add_money(detail, "UnitPrice", item.unit_price)
     description = add_element(detail, "Description", item.description, {XML_LANG: lang})
     if item.short_name:
@@ -225,8 +232,7 @@ def _add_item(parent, tag, item, line_number, lang):
     if item.lead_time is not None:
         add_element(detail, "LeadTime", str(int(item.lead_time)))
     _add_extrinsics(detail, item.extrinsics)
-    if item.comments:
-        add_element(el, "Comments", item.comments, {XML_LANG: lang})
+    return detail
 
 
 def _add_charge(parent, tag, money, lang):
