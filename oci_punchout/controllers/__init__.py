@@ -1,4 +1,5 @@
 from . import cart
+from . import catalog
 from . import cxml
 from . import oci
 from . import portal

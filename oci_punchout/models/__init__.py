@@ -7,6 +7,7 @@ from . import ir_attachment
 from . import ir_http
 from . import mail_alias
 from . import mail_thread
+from . import punchout_catalog
 from . import punchout_connection
 from . import punchout_cxml
 from . import punchout_mail

@@ -356,6 +356,19 @@ class PunchoutConnection(models.Model):
         help="Where order confirmations (ConfirmationRequest) are posted; empty: none sent.",
     )
 
+    # --- Catalogue: for buyers who load it instead of punching in for every item
+    catalog_format = fields.Selection(
+        [("cxml-index", "cXML Index"), ("bmecat", "BMEcat 2005")],
+        string="Catalogue Format",
+        default="cxml-index",
+        help="The format the buyer's system loads this connection's catalogue in.",
+    )
+    catalog_since = fields.Datetime(
+        string="Changes Since",
+        help="Empty: the whole catalogue. Set: only the products changed since then "
+        "(an incremental load).",
+    )
+
     # --- Purchase orders by e-mail: the order inbox (a mail alias) and who may send to it
     alias_id = fields.Many2one(
         help="Purchase orders e-mailed to this address (XML or PDF) are matched to this "
@@ -506,6 +519,14 @@ class PunchoutConnection(models.Model):
                     raise ValidationError(
                         self.env._("Allowed frame origins: %(error)s", error=exc)
                     ) from None
+
+    def action_download_catalog(self):
+        """Download this buyer's catalogue in its format (``/punchout/catalog/...``)."""
+        self.ensure_one()
+        url = f"/punchout/catalog/{self.code}/{self.catalog_format or 'cxml-index'}"
+        if self.catalog_since:
+            url += "?since=" + fields.Datetime.to_string(self.catalog_since).replace(" ", "T")
+        return {"type": "ir.actions.act_url", "url": url, "target": "self"}
 
     def _combo_parents(self, lines):
         """``{line: its combo line}`` of the sale order ``lines`` that are items of a combo
@@ -821,9 +842,10 @@ class PunchoutConnection(models.Model):
         """The unit code this buyer expects for ``uom``: its override, else UN/ECE Rec 20."""
         return self._get_unit_codes(uom)[uom.id]
 
-    def _get_unit_codes(self, uoms):
+    def _get_unit_codes(self, uoms, strict=False):
         """``{uom id: code}`` of ``_get_unit_code`` for all ``uoms`` at once (documents of many
-        lines: one query for Odoo's UN/ECE codes, not one per line)."""
+        lines: one query for Odoo's UN/ECE codes, not one per line). ``strict``: units without
+        an override or a UN/ECE code of Odoo's get None instead of C62 (catalogues)."""
         self.ensure_one()
         codes = {}
         for line in self.unit_code_ids:
@@ -832,7 +854,7 @@ class PunchoutConnection(models.Model):
         xmlids = others.get_external_id() if others else {}
         for uom in others:
             # Odoo's own mapping (account_edi_ubl_cii), C62 for units it does not know.
-            codes[uom.id] = UOM_TO_UNECE_CODE.get(xmlids.get(uom.id), "C62")
+            codes[uom.id] = UOM_TO_UNECE_CODE.get(xmlids.get(uom.id), None if strict else "C62")
         return codes
 
     def _open_session(self, protocol, user, operation="create", **values):

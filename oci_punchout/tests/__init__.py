@@ -25,3 +25,4 @@ from . import test_order_hostile_files
 from . import test_outbound
 from . import test_embedded_catalogue
 from . import test_combo_hierarchy
+from . import test_catalog_export

@@ -1,0 +1,180 @@
+from decimal import Decimal
+
+from odoo import api, fields, models
+from odoo.tools import split_every
+
+from ..protocol import catalog, cxml
+
+# The formats a connection's catalogue is exported in: (label, file extension, mimetype).
+CATALOG_FORMATS = {
+    "cxml-index": ("cXML Index", "xml", "text/xml"),
+    "bmecat": ("BMEcat 2005", "xml", "text/xml"),
+}
+BATCH_SIZE = 500
+# BMEcat names languages by ISO 639-2.
+BMECAT_LANGUAGES = {"de": "deu", "en": "eng", "nl": "nld", "fr": "fra", "it": "ita", "es": "spa"}
+
+
+class PunchoutCatalog(models.AbstractModel):
+    """The catalogue of a connection for buyers who load it (Ariba's cXML Index, BMEcat):
+    exactly what that buyer sees punching in (assortment, pricelist prices with their
+    quantity breaks, units, classifications, manufacturer, lead times), written as a stream in
+    batches, products the buyer's system would refuse left out with the reason."""
+
+    _name = "punchout.catalog"
+    _description = "Punchout: catalogues buyers load"
+
+    @api.model
+    def _products(self, connection, since=None):
+        """The products of ``connection``'s shop (its assortment, published, saleable), changed
+        since ``since`` when given, ordered by id."""
+        domain = [
+            ("product_tmpl_id", "any", connection._get_shop_product_domain()),
+            ("sale_ok", "=", True),
+        ]
+        if since:
+            domain += [
+                "|",
+                ("write_date", ">=", since),
+                ("product_tmpl_id.write_date", ">=", since),
+            ]
+        return connection.env["product.product"].sudo().search(domain, order="id")
+
+    @api.model
+    def _break_quantities(self, connection):
+        """The quantities at which the buyer's pricelist changes a price (1 first)."""
+        rules = connection.pricelist_id.sudo().item_ids
+        return sorted({1.0, *(q for q in rules.mapped("min_quantity") if q > 1)})
+
+    @api.model
+    def _entries(self, connection, products):
+        """``(product, reason it is left out or None, catalogue values)`` for ``products``, in
+        batches: the prices of a batch computed at once per break quantity."""
+        pricelist = connection.pricelist_id.sudo().with_company(connection.company_id)
+        currency = connection.currency_id
+        quantities = self._break_quantities(connection)
+        for batch_ids in split_every(BATCH_SIZE, products.ids):
+            batch = products.browse(batch_ids)
+            prices = {
+                quantity: pricelist._compute_price_rule(batch, quantity, currency=currency)
+                for quantity in quantities
+            }
+            units = connection._get_unit_codes(batch.uom_id, strict=True)
+            for product in batch:
+                breaks = []
+                for quantity in quantities:
+                    price = currency.round(prices[quantity][product.id][0])
+                    if not breaks or price != breaks[-1][1]:
+                        breaks.append((Decimal(str(quantity)), Decimal(str(price))))
+                scheme, code = product.categ_id._get_punchout_classification()
+                if not code and connection.cxml_classification_code:
+                    scheme = connection.cxml_classification_domain or "UNSPSC"
+                    code = connection.cxml_classification_code
+                reason = None
+                if not product.default_code:
+                    reason = self.env._("no internal reference")
+                elif not breaks[0][1]:
+                    reason = self.env._("a price of zero")
+                elif not units.get(product.uom_id.id):
+                    reason = self.env._("no unit code for %(unit)s", unit=product.uom_id.name)
+                elif not code:
+                    reason = self.env._("no classification")
+                yield (
+                    product,
+                    reason,
+                    {
+                        "prices": breaks,
+                        "unit": units.get(product.uom_id.id),
+                        "classification": (scheme, code),
+                    },
+                )
+            # Constant memory: what this batch loaded is not kept.
+            batch.invalidate_recordset()
+
+    @api.model
+    def _export(self, connection, catalog_format, out, since=None):
+        """Write ``connection``'s catalogue to ``out`` (a binary file object).
+
+        :returns: (number of products written, [(product name, reason)] left out)
+        :raises ValueError: nothing to write, or a format unknown
+        """
+        connection.ensure_one()
+        if catalog_format not in CATALOG_FORMATS:
+            raise ValueError(f"Unknown catalogue format {catalog_format!r}.")
+        skipped = []
+
+        def usable():
+            for product, reason, values in self._entries(
+                connection, self._products(connection, since)
+            ):
+                if reason:
+                    skipped.append((product.display_name, reason))
+                else:
+                    yield product, values
+
+        if catalog_format == "bmecat":
+            count = self._write_bmecat(connection, out, usable(), since)
+        else:
+            count = self._write_cxml_index(connection, out, usable(), since)
+        return count, skipped
+
+    def _write_cxml_index(self, connection, out, entries, since):
+        currency = connection.currency_id.name
+
+        def items():
+            for product, values in entries:
+                scheme, code = values["classification"]
+                yield cxml.Item(
+                    quantity=Decimal(1),
+                    supplier_part_id=product.default_code,
+                    unit_price=cxml.Money(values["prices"][0][1], currency),
+                    description=product.description_sale or product.display_name,
+                    short_name=product.with_context(display_default_code=False).display_name[:50],
+                    unit_of_measure=values["unit"],
+                    classifications=[(scheme, code)],
+                    manufacturer_part_id=product.punchout_manufacturer_part or "",
+                    manufacturer_name=product.punchout_manufacturer_name or "",
+                    lead_time=product._punchout_lead_time_days(connection) or 0,
+                )
+
+        supplier = [
+            (
+                connection.cxml_supplier_domain or "NetworkID",
+                connection.cxml_supplier_identity or connection.company_id.name,
+            )
+        ]
+        return catalog.write_cxml_index(
+            out, supplier, items(), loadmode="Incremental" if since else "Full"
+        )
+
+    def _write_bmecat(self, connection, out, entries, since):
+        lang = (connection.partner_id.lang or self.env.lang or "en_US").split("_")[0]
+        header = catalog.BmecatHeader(
+            catalog_id=connection.code,
+            catalog_version="1.0",
+            language=BMECAT_LANGUAGES.get(lang, "eng"),
+            currency=connection.currency_id.name,
+            supplier_name=connection.company_id.name,
+            supplier_id=connection.oci_vendor_number or "",
+            buyer_name=connection.partner_id.commercial_partner_id.name,
+            catalog_name=connection.name,
+            generated=fields.Datetime.now(),
+        )
+
+        def products():
+            for product, values in entries:
+                yield catalog.BmecatProduct(
+                    supplier_pid=product.default_code,
+                    description_short=product.with_context(
+                        display_default_code=False
+                    ).display_name,
+                    order_unit=values["unit"],
+                    prices=values["prices"],
+                    description_long=product.description_sale or "",
+                    manufacturer_pid=product.punchout_manufacturer_part or "",
+                    manufacturer_name=product.punchout_manufacturer_name or "",
+                    delivery_time=product._punchout_lead_time_days(connection),
+                    classification=values["classification"],
+                )
+
+        return catalog.write_bmecat(out, header, products())

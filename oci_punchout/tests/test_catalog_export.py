@@ -1,0 +1,152 @@
+"""Catalogues for buyers who load them, downloaded over real HTTP: exactly what the buyer sees
+punching in (assortment, pricelist prices with their quantity breaks), valid against BMEcat's
+XSD and cXML.dtd, products the buyer's system would refuse left out and named."""
+
+from datetime import timedelta
+
+from lxml import etree
+
+from odoo import Command, fields
+from odoo.tests import tagged
+
+from ..protocol.catalog import BMECAT_NS
+from .common import SHARED, PunchoutHttpCase, assert_valid_cxml
+
+NS = {"b": BMECAT_NS}
+
+
+@tagged("post_install", "-at_install")
+class TestCatalogExport(PunchoutHttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # A quantity break: from 100 pens on, 15.
+        cls.pricelist.item_ids = [
+            Command.create(
+                {
+                    "applied_on": "0_product_variant",
+                    "product_id": cls.product_pen.id,
+                    "min_quantity": 100,
+                    "compute_price": "fixed",
+                    "fixed_price": 15.0,
+                }
+            )
+        ]
+        cls.manager = cls.env["res.users"].create(
+            {
+                "name": "Sales manager",
+                "login": "sales-manager@supplier.example",
+                "password": "sales-manager-pw",
+                "groups_id": [Command.set(cls.env.ref("sales_team.group_sale_salesman").ids)],
+            }
+        )
+
+    def download(self, catalog_format, **params):
+        self.authenticate(self.manager.login, "sales-manager-pw")
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        response = self.url_open(
+            f"/punchout/catalog/buyer-sap/{catalog_format}" + (f"?{query}" if query else "")
+        )
+        return response
+
+    def pricelist_price(self, product, quantity):
+        price, _rule = self.pricelist._get_product_price_rule(product, quantity)
+        return price
+
+    def test_bmecat_catalogue_is_the_buyers_assortment_at_its_prices(self):
+        response = self.download("bmecat")
+        self.assertEqual(response.status_code, 200, response.text[:500])
+        self.assertIn("attachment;", response.headers["Content-Disposition"])
+        schema = etree.XMLSchema(etree.parse(str(SHARED / "testdata/bmecat-2005/bmecat_2005.xsd")))
+        root = etree.fromstring(response.content)
+        self.assertTrue(schema.validate(root), schema.error_log.filter_from_errors())
+        products = {
+            product.findtext("b:SUPPLIER_PID", namespaces=NS): product
+            for product in root.iterfind("b:T_NEW_CATALOG/b:PRODUCT", NS)
+        }
+        # The assortment: office products, not the drill of the tools category.
+        self.assertEqual(set(products), {"PAP-A4-80", "PEN-BLUE"})
+        breaks = [
+            (
+                float(price.findtext("b:LOWER_BOUND", namespaces=NS)),
+                float(price.findtext("b:PRICE_AMOUNT", namespaces=NS)),
+            )
+            for price in products["PEN-BLUE"].iterfind(
+                "b:PRODUCT_PRICE_DETAILS/b:PRODUCT_PRICE", NS
+            )
+        ]
+        self.assertEqual(
+            breaks,
+            [
+                (1.0, self.pricelist_price(self.product_pen, 1)),
+                (100.0, self.pricelist_price(self.product_pen, 100)),
+            ],
+        )
+        self.assertEqual(breaks[1][1], 15.0)
+        self.assertEqual(response.headers["X-Punchout-Products"], "2")
+
+    def test_cxml_index_catalogue(self):
+        response = self.download("cxml-index")
+        self.assertEqual(response.status_code, 200, response.text[:500])
+        root = assert_valid_cxml(
+            response.content.replace(b"DOCTYPE Index", b"DOCTYPE Index"), dtd="cXML"
+        )
+        items = {
+            item.findtext("ItemID/SupplierPartID"): float(
+                item.findtext("ItemDetail/UnitPrice/Money")
+            )
+            for item in root.iterfind("IndexItem/IndexItemAdd")
+        }
+        self.assertEqual(
+            items,
+            {
+                "PAP-A4-80": self.pricelist_price(self.product_paper, 1),
+                "PEN-BLUE": self.pricelist_price(self.product_pen, 1),
+            },
+        )
+        self.assertEqual(root.get("loadmode"), "Full")
+
+    def test_products_the_buyer_would_refuse_are_left_out_and_named(self):
+        self.product_paper.default_code = False
+        response = self.download("bmecat")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["X-Punchout-Left-Out"], "1")
+        self.assertNotIn(b"PAP-A4-80", response.content)
+        note = self.connection.message_ids[:1]
+        self.assertIn("no internal reference", note.body)
+        self.assertIn("Copy paper", note.body)
+
+    def test_incremental_catalogue_holds_the_changed_products(self):
+        since = fields.Datetime.now() - timedelta(seconds=1)
+        self.env.cr.execute(
+            "UPDATE product_template SET write_date = %s WHERE id IN %s",
+            [
+                since - timedelta(days=1),
+                tuple((self.product_paper | self.product_pen).product_tmpl_id.ids),
+            ],
+        )
+        self.env.cr.execute(
+            "UPDATE product_product SET write_date = %s WHERE id IN %s",
+            [since - timedelta(days=1), tuple((self.product_paper | self.product_pen).ids)],
+        )
+        self.env.invalidate_all()
+        self.product_pen.list_price = 21.0  # changed now
+        self.env.flush_all()
+        response = self.download("cxml-index", since=since.isoformat())
+        self.assertEqual(response.status_code, 200, response.text[:300])
+        root = etree.fromstring(response.content)
+        self.assertEqual(root.get("loadmode"), "Incremental")
+        self.assertEqual(
+            [el.text for el in root.iterfind("IndexItem/IndexItemAdd/ItemID/SupplierPartID")],
+            ["PEN-BLUE"],
+        )
+
+    def test_only_the_suppliers_own_people_download(self):
+        self.authenticate(None, None)
+        anonymous = self.url_open("/punchout/catalog/buyer-sap/bmecat", allow_redirects=False)
+        self.assertIn(anonymous.status_code, (302, 303))
+        self.buyer_user.password = "portal-user-pw"
+        self.authenticate(self.buyer_user.login, "portal-user-pw")
+        self.assertEqual(self.url_open("/punchout/catalog/buyer-sap/bmecat").status_code, 403)
+        self.assertEqual(self.download("csv").status_code, 404)
+        self.assertEqual(self.download("bmecat", since="yesterday").status_code, 400)
