@@ -8,6 +8,7 @@ from ..protocol import catalog, cxml
 # The formats a connection's catalogue is exported in: (label, file extension, mimetype).
 CATALOG_FORMATS = {
     "cxml-index": ("cXML Index", "xml", "text/xml"),
+    "cif": ("CIF 3.0", "cif", "text/plain"),
     "bmecat": ("BMEcat 2005", "xml", "text/xml"),
 }
 BATCH_SIZE = 500
@@ -114,38 +115,49 @@ class PunchoutCatalog(models.AbstractModel):
 
         if catalog_format == "bmecat":
             count = self._write_bmecat(connection, out, usable(), since)
+        elif catalog_format == "cif":
+            count = catalog.write_cif(
+                out,
+                self._supplier_id(connection)[1],
+                self._cxml_items(connection, usable()),
+                currency=connection.currency_id.name,
+                loadmode="Incremental" if since else "Full",
+                supplier_id_domain=self._supplier_id(connection)[0],
+                language=connection.partner_id.lang or self.env.lang or "en_US",
+            )
         else:
-            count = self._write_cxml_index(connection, out, usable(), since)
+            count = catalog.write_cxml_index(
+                out,
+                [self._supplier_id(connection)],
+                self._cxml_items(connection, usable()),
+                loadmode="Incremental" if since else "Full",
+            )
         return count, skipped
 
-    def _write_cxml_index(self, connection, out, entries, since):
-        currency = connection.currency_id.name
-
-        def items():
-            for product, values in entries:
-                scheme, code = values["classification"]
-                yield cxml.Item(
-                    quantity=Decimal(1),
-                    supplier_part_id=product.default_code,
-                    unit_price=cxml.Money(values["prices"][0][1], currency),
-                    description=product.description_sale or product.display_name,
-                    short_name=product.with_context(display_default_code=False).display_name[:50],
-                    unit_of_measure=values["unit"],
-                    classifications=[(scheme, code)],
-                    manufacturer_part_id=product.punchout_manufacturer_part or "",
-                    manufacturer_name=product.punchout_manufacturer_name or "",
-                    lead_time=product._punchout_lead_time_days(connection) or 0,
-                )
-
-        supplier = [
-            (
-                connection.cxml_supplier_domain or "NetworkID",
-                connection.cxml_supplier_identity or connection.company_id.name,
-            )
-        ]
-        return catalog.write_cxml_index(
-            out, supplier, items(), loadmode="Incremental" if since else "Full"
+    def _supplier_id(self, connection):
+        """(domain, identity) the buyer's cXML system knows us by."""
+        return (
+            connection.cxml_supplier_domain or "NetworkID",
+            connection.cxml_supplier_identity or connection.company_id.name,
         )
+
+    def _cxml_items(self, connection, entries):
+        """The catalogue entries as ``cxml.Item``s (the cXML Index and CIF)."""
+        currency = connection.currency_id.name
+        for product, values in entries:
+            scheme, code = values["classification"]
+            yield cxml.Item(
+                quantity=Decimal(1),
+                supplier_part_id=product.default_code,
+                unit_price=cxml.Money(values["prices"][0][1], currency),
+                description=product.description_sale or product.display_name,
+                short_name=product.with_context(display_default_code=False).display_name[:50],
+                unit_of_measure=values["unit"],
+                classifications=[(scheme, code)],
+                manufacturer_part_id=product.punchout_manufacturer_part or "",
+                manufacturer_name=product.punchout_manufacturer_name or "",
+                lead_time=product._punchout_lead_time_days(connection) or 0,
+            )
 
     def _write_bmecat(self, connection, out, entries, since):
         lang = (connection.partner_id.lang or self.env.lang or "en_US").split("_")[0]

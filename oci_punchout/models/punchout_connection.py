@@ -358,7 +358,7 @@ class PunchoutConnection(models.Model):
 
     # --- Catalogue: for buyers who load it instead of punching in for every item
     catalog_format = fields.Selection(
-        [("cxml-index", "cXML Index"), ("bmecat", "BMEcat 2005")],
+        [("cxml-index", "cXML Index"), ("cif", "CIF 3.0"), ("bmecat", "BMEcat 2005")],
         string="Catalogue Format",
         default="cxml-index",
         help="The format the buyer's system loads this connection's catalogue in.",

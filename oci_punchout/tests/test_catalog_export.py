@@ -2,6 +2,7 @@
 punching in (assortment, pricelist prices with their quantity breaks), valid against BMEcat's
 XSD and cXML.dtd, products the buyer's system would refuse left out and named."""
 
+import csv
 from datetime import timedelta
 
 from lxml import etree
@@ -105,6 +106,28 @@ class TestCatalogExport(PunchoutHttpCase):
             },
         )
         self.assertEqual(root.get("loadmode"), "Full")
+
+    def test_cif_catalogue_read_back_column_by_column(self):
+        response = self.download("cif")
+        self.assertEqual(response.status_code, 200, response.text[:500])
+        lines = response.text.split("\n")
+        self.assertEqual(lines[0], "CIF_I_V3.0")
+        self.assertIn("ITEMCOUNT: 2", lines)
+        names = next(line for line in lines if line.startswith("FIELDNAMES: "))[12:].split(",")
+        data = lines[lines.index("DATA") + 1 : lines.index("ENDOFDATA")]
+        rows = {row["Supplier Part ID"]: row for row in csv.DictReader(data, fieldnames=names)}
+        self.assertEqual(set(rows), {"PAP-A4-80", "PEN-BLUE"})
+        self.assertEqual(
+            float(rows["PEN-BLUE"]["Unit Price"]), self.pricelist_price(self.product_pen, 1)
+        )
+        self.assertEqual(rows["PAP-A4-80"]["Item Description"], "Bright white, FSC certified.")
+        self.assertEqual(rows["PAP-A4-80"]["Manufacturer Part ID"], "XP-80-A4")
+
+    def test_a_cif_field_over_its_limit_is_refused_with_the_product_named(self):
+        self.product_pen.description_sale = "x" * 2001
+        response = self.download("cif")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("PEN-BLUE: Item Description has 2001 characters", response.text)
 
     def test_products_the_buyer_would_refuse_are_left_out_and_named(self):
         self.product_paper.default_code = False
