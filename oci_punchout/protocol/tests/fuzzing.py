@@ -338,6 +338,16 @@ def _cpu_seconds_used(_signum, _frame):
     raise _CpuSecondsUsed
 
 
+def _clear_cpu_timer():
+    """Clear the CPU timer; a signal delivered just before runs its handler here, at the call
+    after the clearing, and is dropped."""
+    try:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.getitimer(signal.ITIMER_PROF)
+    except _CpuSecondsUsed:
+        pass
+
+
 def read_pdf_in_process(data):
     """What the PDF reader's child process does with a PDF (``pdf.read_pdf`` runs it in a
     child with CPU, memory and time limits; here the parsing itself is fuzzed, under the same
@@ -351,17 +361,21 @@ def read_pdf_in_process(data):
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     previous = signal.signal(signal.SIGPROF, _cpu_seconds_used)
-    signal.setitimer(signal.ITIMER_PROF, pdf.CHILD_CPU_SECONDS)
     try:
-        answer = pdf._read(data, pdf.MAX_PDF_PAGES)
+        # The one-shot timer's signal may land anywhere until the timer is cleared: in the
+        # reader, between the reader and the clean-up (both given up as the child's limit gives
+        # them up), or in the clean-up itself (then the reading had finished: its answer
+        # stands). It can land only once.
+        signal.setitimer(signal.ITIMER_PROF, pdf.CHILD_CPU_SECONDS)
+        try:
+            answer = pdf._read(data, pdf.MAX_PDF_PAGES)
+        finally:
+            _clear_cpu_timer()
     except _CpuSecondsUsed:
         raise HostileDocument(
             f"Reading the PDF needed more than {pdf.CHILD_CPU_SECONDS} CPU seconds."
         ) from None
     finally:
-        # Ignored first: the timer's signal may arrive while the timer is being cleared.
-        signal.signal(signal.SIGPROF, signal.SIG_IGN)
-        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, previous)
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
     if not isinstance(answer, dict) or not {"text", "error", "too_large"} & set(answer):
