@@ -3,12 +3,12 @@ update), price breaks and classifications as BMEcat has them, every product chec
 as a stream. pytest, no Odoo."""
 
 import io
-import tracemalloc
 from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
+from catalog_common import assert_written_as_a_stream
 from lxml import etree
 from protocol.catalog import BMECAT_NS, BmecatHeader, BmecatProduct, write_bmecat
 from testdata import TESTDATA
@@ -127,27 +127,6 @@ def test_refusals():
 
 
 def test_written_as_a_stream():
-    def many(n):
-        for number in range(n):
-            yield _product(number)
-
-    class Sink(io.RawIOBase):
-        written = 0
-
-        def writable(self):
-            return True
-
-        def write(self, data):
-            self.written += len(data)
-            return len(data)
-
-    peaks = []
-    for n in (1_000, 10_000):
-        sink = Sink()
-        tracemalloc.start()
-        assert write_bmecat(sink, HEADER, many(n)) == n
-        peaks.append(tracemalloc.get_traced_memory()[1])
-        tracemalloc.stop()
-        assert sink.written > n * 500
-    # Ten times the products, not ten times the memory.
-    assert peaks[1] < peaks[0] * 2
+    assert_written_as_a_stream(
+        lambda sink, products: write_bmecat(sink, HEADER, products), _product
+    )
