@@ -33,6 +33,10 @@ OCI_PUBLIC_PARAMS = {
     "SEARCHSTRING",
     "VENDOR",
     "EXT_PRODUCT_ID",
+    "PAGESIZE",
+    "REQUESTEDPAGE",
+    "TRANSACTIONID",
+    "LASTUPDATED",
 }
 
 _OCI_QUERY = re.compile(r"(/punchout/oci(?:/[^?\s\"]*)?\?)([^\s\"]*)")
@@ -105,14 +109,15 @@ class PunchoutOciController(http.Controller):
     )
     def oci_punch_in(self, code=None, **_kwargs):
         """OCI punch-in: check the buyer's credentials, log its user in, open the shop.
-        FUNCTION=QUANTITYCHECK is the buyer's server asking about a product: answered in JSON,
-        nobody logged in."""
+        FUNCTION=QUANTITYCHECK and DOWNLOADJSON are the buyer's server asking about a product or
+        for the catalogue: answered in JSON, nobody logged in."""
         Message = request.env["punchout.message"].sudo()
         remote_addr = request.httprequest.remote_addr
         note_proxy_headers()
         params = request.httprequest.values.to_dict(flat=False)
-        if _is_quantity_check(params):
-            return self._quantity_check(code, params)
+        function = _server_function(params)
+        if function:
+            return self._server_call(code, params, function)
         if (request.httprequest.content_length or 0) > MAX_PUNCH_IN_BYTES:
             Message._log(
                 "oci_login",
@@ -190,13 +195,14 @@ class PunchoutOciController(http.Controller):
         request.session.pop("website_sale_current_pl", None)
         return request.redirect(Oci._landing_url(connection, punch_in), local=True)
 
-    def _quantity_check(self, code, params):
-        """FUNCTION=QUANTITYCHECK: the same checks as a punch-in (size, throttle, credentials,
-        active catalogue), every answer JSON, the call logged."""
+    def _server_call(self, code, params, function):
+        """OCI 5.0's calls of the buyer's server (QUANTITYCHECK, DOWNLOADJSON): the same checks
+        as a punch-in (size, throttle, credentials, active catalogue), every answer JSON, the
+        call and its answer logged."""
         Message = request.env["punchout.message"].sudo()
         remote_addr = request.httprequest.remote_addr
         message = Message._log(
-            "oci_quantitycheck",
+            SERVER_FUNCTION_KINDS[function],
             "in",
             "oci",
             redact_params(params, keep_only=OCI_PUBLIC_PARAMS),
@@ -204,37 +210,50 @@ class PunchoutOciController(http.Controller):
         )
         if (request.httprequest.content_length or 0) > MAX_PUNCH_IN_BYTES:
             message._set_error("Request too large.", http_status=413)
-            return _json_response(413, oci.quantity_check_error("The request is too large."))
+            return _json_response(413, oci.server_call_error("The request is too large."))
         if Message._is_throttled(remote_addr):
             message._set_error("Too many failed logins from this address.", http_status=429)
             return _json_response(
-                429, oci.quantity_check_error("Too many failed logins. Try again later.")
+                429, oci.server_call_error("Too many failed logins. Try again later.")
             )
         Oci = request.env["punchout.oci"].sudo()
+        skipped = []
         try:
             with request.env.cr.savepoint():
                 connection = Oci._find_connection(code, params)
                 message.connection_id = connection
                 punch_in = Oci._parse_punch_in(connection, params)
                 Oci._authenticate(connection, punch_in)
-                status, body = Oci._quantity_check(connection, punch_in)
+                if function == "DOWNLOADJSON":
+                    status, body, skipped = Oci._download_json(connection, punch_in)
+                else:
+                    status, body = Oci._quantity_check(connection, punch_in)
         except PunchoutProtocolError as exc:
             status = 400 if exc.status == 450 else exc.status
             message._set_error(exc.message, http_status=status, auth_failed=status == 401)
-            return _json_response(status, oci.quantity_check_error(exc.message))
-        if status == 200:
-            message._set_done(response_payload=body.decode())
+            return _json_response(status, oci.server_call_error(exc.message))
+        answer = Message._format_payload(body.decode())
+        if status != 200:
+            message._set_error(body.decode(), http_status=status, response_payload=answer)
+        elif skipped:
+            left_out = "; ".join(f"{name} ({reason})" for name, reason in skipped)
+            message._set_done(response_payload=answer, error=f"Left out: {left_out}"[:2000])
         else:
-            message._set_error(body.decode(), http_status=status, response_payload=body.decode())
+            message._set_done(response_payload=answer)
         return _json_response(status, body)
 
 
-def _is_quantity_check(params):
-    return any(
-        name.upper() == "FUNCTION"
-        and any(str(v).strip().upper() == "QUANTITYCHECK" for v in values)
-        for name, values in params.items()
-    )
+SERVER_FUNCTION_KINDS = {"QUANTITYCHECK": "oci_quantitycheck", "DOWNLOADJSON": "oci_downloadjson"}
+
+
+def _server_function(params):
+    """The OCI 5.0 server call ``params`` make (FUNCTION=QUANTITYCHECK...), or None."""
+    for name, values in params.items():
+        if name.upper() == "FUNCTION":
+            for value in values:
+                if str(value).strip().upper() in SERVER_FUNCTION_KINDS:
+                    return str(value).strip().upper()
+    return None
 
 
 def _json_response(status, body):

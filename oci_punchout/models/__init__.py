@@ -8,6 +8,7 @@ from . import ir_http
 from . import mail_alias
 from . import mail_thread
 from . import punchout_catalog
+from . import punchout_catalog_transaction
 from . import punchout_connection
 from . import punchout_cxml
 from . import punchout_mail

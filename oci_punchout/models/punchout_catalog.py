@@ -10,6 +10,7 @@ CATALOG_FORMATS = {
     "cxml-index": ("cXML Index", "xml", "text/xml"),
     "cif": ("CIF 3.0", "cif", "text/plain"),
     "bmecat": ("BMEcat 2005", "xml", "text/xml"),
+    "oci5-json": ("OCI 5.0 JSON", "json", "application/json"),
 }
 BATCH_SIZE = 500
 # BMEcat names languages by ISO 639-2.
@@ -26,13 +27,15 @@ class PunchoutCatalog(models.AbstractModel):
     _description = "Punchout: catalogues buyers load"
 
     @api.model
-    def _products(self, connection, since=None):
+    def _products(self, connection, since=None, ids=None):
         """The products of ``connection``'s shop (its assortment, published, saleable), changed
-        since ``since`` when given, ordered by id."""
+        since ``since`` when given, among ``ids`` when given, ordered by id."""
         domain = [
             ("product_tmpl_id", "any", connection._get_shop_product_domain()),
             ("sale_ok", "=", True),
         ]
+        if ids is not None:
+            domain.append(("id", "in", ids))
         if since:
             domain += [
                 "|",
@@ -93,8 +96,25 @@ class PunchoutCatalog(models.AbstractModel):
             batch.invalidate_recordset()
 
     @api.model
+    def _catalog_lang(self, connection):
+        """The language the catalogue's texts are written in: the connection's, else its
+        buyer's, else the database user's."""
+        return connection.catalog_lang or connection.partner_id.lang or self.env.lang or "en_US"
+
+    @api.model
+    def _usable(self, connection, products, skipped):
+        """``(product, values)`` of the ``products`` a buyer's system accepts; the others
+        appended to ``skipped`` as ``(product name, reason)``."""
+        for product, reason, values in self._entries(connection, products):
+            if reason:
+                skipped.append((product.display_name, reason))
+            else:
+                yield product, values
+
+    @api.model
     def _export(self, connection, catalog_format, out, since=None):
-        """Write ``connection``'s catalogue to ``out`` (a binary file object).
+        """Write ``connection``'s catalogue to ``out`` (a binary file object), its texts in the
+        catalogue's language.
 
         :returns: (number of products written, [(product name, reason)] left out)
         :raises ValueError: nothing to write, or a format unknown
@@ -102,37 +122,58 @@ class PunchoutCatalog(models.AbstractModel):
         connection.ensure_one()
         if catalog_format not in CATALOG_FORMATS:
             raise ValueError(f"Unknown catalogue format {catalog_format!r}.")
+        lang = self._catalog_lang(connection)
+        self = self.with_context(lang=lang)
+        connection = connection.with_context(lang=lang)
         skipped = []
-
-        def usable():
-            for product, reason, values in self._entries(
-                connection, self._products(connection, since)
-            ):
-                if reason:
-                    skipped.append((product.display_name, reason))
-                else:
-                    yield product, values
-
+        usable = self._usable(connection, self._products(connection, since), skipped)
         if catalog_format == "bmecat":
-            count = self._write_bmecat(connection, out, usable(), since)
+            count = self._write_bmecat(connection, out, usable, since)
+        elif catalog_format == "oci5-json":
+            count = catalog.write_catalog_json(out, self._oci_items(connection, usable))
         elif catalog_format == "cif":
             count = catalog.write_cif(
                 out,
                 self._supplier_id(connection)[1],
-                self._cxml_items(connection, usable()),
+                self._cxml_items(connection, usable),
                 currency=connection.currency_id.name,
                 loadmode="Incremental" if since else "Full",
                 supplier_id_domain=self._supplier_id(connection)[0],
-                language=connection.partner_id.lang or self.env.lang or "en_US",
+                language=lang,
             )
         else:
             count = catalog.write_cxml_index(
                 out,
                 [self._supplier_id(connection)],
-                self._cxml_items(connection, usable()),
+                self._cxml_items(connection, usable),
                 loadmode="Incremental" if since else "Full",
             )
         return count, skipped
+
+    @api.model
+    def _oci_json_page(self, transaction, page, out):
+        """Write page ``page`` of the DOWNLOADJSON replication ``transaction`` to ``out``: its
+        frozen products still in the assortment, with today's prices.
+
+        :returns: (number of items written, [(product name, reason)] left out)
+        """
+        connection = transaction.connection_id
+        lang = self._catalog_lang(connection)
+        self = self.with_context(lang=lang)
+        connection = connection.with_context(lang=lang)
+        products = self._products(connection, ids=transaction._page_product_ids(page))
+        header = {
+            "TRANSACTIONID": transaction.name,
+            "REQUESTEDPAGE": page,
+            "PAGESIZE": transaction.page_size,
+            "TOTALPAGES": catalog.page_count(transaction.total_items, transaction.page_size),
+            "TOTALITEMS": transaction.total_items,
+        }
+        if transaction.last_updated:
+            header["LASTUPDATED"] = transaction.last_updated.strftime("%Y%m%d%H%M%S")
+        skipped = []
+        items = self._oci_items(connection, self._usable(connection, products, skipped))
+        return catalog.write_catalog_json(out, items, header), skipped
 
     def _supplier_id(self, connection):
         """(domain, identity) the buyer's cXML system knows us by."""
@@ -159,8 +200,18 @@ class PunchoutCatalog(models.AbstractModel):
                 lead_time=product._punchout_lead_time_days(connection) or 0,
             )
 
+    def _oci_items(self, connection, entries):
+        """The catalogue entries as OCI 5.0 JSON items (the cart's fields, quantity breaks)."""
+        Oci = self.env["punchout.oci"]
+        for product, values in entries:
+            breaks = values["prices"]
+            item = Oci._item_from_product(
+                connection, product, 1.0, breaks[0][1], unit_code=values["unit"]
+            )
+            yield catalog.catalog_item(item, price_scales=breaks if len(breaks) > 1 else ())
+
     def _write_bmecat(self, connection, out, entries, since):
-        lang = (connection.partner_id.lang or self.env.lang or "en_US").split("_")[0]
+        lang = self._catalog_lang(connection).split("_")[0]
         header = catalog.BmecatHeader(
             catalog_id=connection.code,
             catalog_version="1.0",

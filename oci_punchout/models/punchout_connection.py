@@ -15,6 +15,7 @@ from odoo.osv import expression
 from odoo.tools import config, email_normalize, escape_psql
 
 from odoo.addons.account_edi_ubl_cii.models.account_edi_common import UOM_TO_UNECE_CODE
+from odoo.addons.base.models.res_partner import _lang_get
 from odoo.addons.mail.tools.alias_error import AliasError
 
 from ..const import (
@@ -358,10 +359,21 @@ class PunchoutConnection(models.Model):
 
     # --- Catalogue: for buyers who load it instead of punching in for every item
     catalog_format = fields.Selection(
-        [("cxml-index", "cXML Index"), ("cif", "CIF 3.0"), ("bmecat", "BMEcat 2005")],
+        [
+            ("cxml-index", "cXML Index"),
+            ("cif", "CIF 3.0"),
+            ("bmecat", "BMEcat 2005"),
+            ("oci5-json", "OCI 5.0 JSON"),
+        ],
         string="Catalogue Format",
         default="cxml-index",
         help="The format the buyer's system loads this connection's catalogue in.",
+    )
+    catalog_lang = fields.Selection(
+        _lang_get,
+        string="Catalogue Language",
+        help="The language of the catalogue's texts (names, descriptions). Empty: the buyer's "
+        "language. OCI 5.0 replications (DOWNLOADJSON) use it too.",
     )
     catalog_since = fields.Datetime(
         string="Changes Since",

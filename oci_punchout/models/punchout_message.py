@@ -101,6 +101,7 @@ class PunchoutMessage(models.Model):
             ("oci_validate", "OCI validate"),
             ("oci_search", "OCI background search"),
             ("oci_quantitycheck", "OCI quantity check"),
+            ("oci_downloadjson", "OCI catalogue replication"),
             ("oci_cart", "OCI cart"),
             ("oci_cancel", "OCI cancel"),
             ("cxml_request", "cXML request"),

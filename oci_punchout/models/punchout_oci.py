@@ -1,11 +1,12 @@
 import hmac
+import io
 import secrets
 from urllib.parse import urlencode
 
 from odoo import api, models
 from odoo.osv import expression
 
-from ..protocol import oci
+from ..protocol import catalog, oci
 from ..protocol.errors import AuthenticationFailed, PunchoutProtocolError
 
 # A hash of nothing, per hashing setting, verified when there is no password to check, so that
@@ -142,11 +143,45 @@ class PunchoutOci(models.AbstractModel):
         product = self._find_product(connection, punch_in.product_id)
         if not product:
             error = self.env._("Unknown product, or not in this catalogue's assortment.")
-            return 404, oci.quantity_check_error(error)
+            return 404, oci.server_call_error(error)
         available, lead_days = product._punchout_available_quantity(
             connection, float(punch_in.quantity)
         )
         return 200, oci.quantity_check_answer(available, lead_days)
+
+    def _download_json(self, connection, punch_in):
+        """FUNCTION=DOWNLOADJSON (OCI 5.0 catalogue replication, server to server): ``(HTTP
+        status, JSON body, products left out)``. The first call (no TRANSACTIONID) freezes the
+        set of products to page through; later pages are asked with its TRANSACTIONID.
+
+        :raises MalformedDocument: bad paging parameters
+        """
+        request = catalog.parse_download_request(punch_in.params)
+        Transaction = self.env["punchout.catalog.transaction"].sudo()
+        if request.transaction_id:
+            transaction = Transaction._find(connection, request.transaction_id)
+            if not transaction:
+                error = self.env._(
+                    "Unknown or expired TRANSACTIONID: start the replication again without one."
+                )
+                return 404, oci.server_call_error(error), []
+        else:
+            transaction = Transaction._start(
+                connection, request.page_size, last_updated=request.last_updated
+            )
+        pages = catalog.page_count(transaction.total_items, transaction.page_size)
+        if request.page > pages:
+            error = self.env._(
+                "REQUESTEDPAGE %(page)s is beyond the last page, %(pages)s.",
+                page=request.page,
+                pages=pages,
+            )
+            return 404, oci.server_call_error(error), []
+        out = io.BytesIO()
+        _count, skipped = self.env["punchout.catalog"]._oci_json_page(
+            transaction, request.page, out
+        )
+        return 200, out.getvalue(), skipped
 
     def _find_product(self, connection, product_ref):
         """The product a PRODUCTID (our EXT_PRODUCT_ID) names, within the assortment."""
@@ -225,8 +260,11 @@ class PunchoutOci(models.AbstractModel):
     # The cart
     # ------------------------------------------------------------------
 
-    def _item_from_product(self, connection, product, quantity, price, uom=None, description=None):
-        """An OciItem describing ``product`` as this buyer's system wants it."""
+    def _item_from_product(
+        self, connection, product, quantity, price, uom=None, description=None, unit_code=None
+    ):
+        """An OciItem describing ``product`` as this buyer's system wants it (``unit_code``:
+        the code of ``uom`` when the caller looked it up already)."""
         connection.ensure_one()
         product = product.sudo()
         uom = uom or product.uom_id
@@ -238,7 +276,7 @@ class PunchoutOci(models.AbstractModel):
             description=name,
             longtext=product.description_sale or "",
             quantity=quantity,
-            unit=connection._get_unit_code(uom),
+            unit=unit_code or connection._get_unit_code(uom),
             price=price_per_unit,
             price_unit=price_unit,
             currency=connection.currency_id.name,

@@ -37,7 +37,7 @@ from .punch_in import (
     OciPunchIn,
     parse_punch_in,
     quantity_check_answer,
-    quantity_check_error,
+    server_call_error,
 )
 from .reading import OciViolation, parse_cart_fields, validate_cart_fields
 
@@ -68,7 +68,7 @@ __all__ = [
     "parse_cart_fields",
     "parse_punch_in",
     "quantity_check_answer",
-    "quantity_check_error",
     "render_return_page",
+    "server_call_error",
     "validate_cart_fields",
 ]

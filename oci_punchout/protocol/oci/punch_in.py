@@ -153,6 +153,7 @@ def quantity_check_answer(available, lead_days):
     ).encode()
 
 
-def quantity_check_error(message):
-    """The JSON body of a refused QUANTITYCHECK: ``{"ERROR": message}``."""
+def server_call_error(message):
+    """The JSON body of a refused server call (QUANTITYCHECK, DOWNLOADJSON): ``{"ERROR":
+    message}``."""
     return json.dumps({"ERROR": str(message)}).encode()

@@ -23,7 +23,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from lxml import etree
-from protocol import cxml, mail, oci, orders, pdf
+from protocol import catalog, cxml, mail, oci, orders, pdf
 from protocol.errors import HostileDocument, PunchoutProtocolError
 from testdata import CXML_SAMPLES, TESTDATA, make_pdf
 
@@ -119,6 +119,36 @@ def cxml_seeds():
         for value in vars(cxml_common).values()
         if isinstance(value, bytes) and value.lstrip().startswith(b"<")
     ]
+    return seeds
+
+
+def oci_json_seeds():
+    """DOWNLOADJSON pages as this package writes them: one item with quantity breaks, and an
+    empty last page."""
+    import io
+    from decimal import Decimal
+
+    item = catalog.catalog_item(
+        oci.OciItem(
+            description="Office chair, black mesh",
+            quantity=Decimal(1),
+            unit="PCE",
+            price=Decimal("129.9"),
+            currency="EUR",
+            vendormat="CHAIR-1",
+            ext_product_id="7",
+            longtext="Ergonomic.",
+        ),
+        price_scales=[(Decimal(1), Decimal("129.9")), (Decimal(10), Decimal("119"))],
+    )
+    seeds = []
+    for items, header in (
+        ([item], {"TRANSACTIONID": "Zq3x_8kP-2vN0aLmT4bY", "REQUESTEDPAGE": 1, "PAGESIZE": 1}),
+        ([], {"REQUESTEDPAGE": 1, "PAGESIZE": 100, "TOTALPAGES": 1, "TOTALITEMS": 0}),
+    ):
+        out = io.BytesIO()
+        catalog.write_catalog_json(out, items, header)
+        seeds.append(out.getvalue())
     return seeds
 
 
@@ -237,7 +267,33 @@ OCI_LOGIN_NAMES = [
     "returntarget",
     "username",
 ]
-OCI_FUNCTIONS = ["", "DETAIL", "VALIDATE", "SOURCING", "BACKGROUND_SEARCH", "DETAILADD", "x"]
+OCI_FUNCTIONS = [
+    "",
+    "DETAIL",
+    "VALIDATE",
+    "SOURCING",
+    "BACKGROUND_SEARCH",
+    "DETAILADD",
+    "QUANTITYCHECK",
+    "DOWNLOADJSON",
+    "x",
+]
+# DOWNLOADJSON's paging parameters, with values of their shapes.
+OCI_DOWNLOAD_NAMES = ["PAGESIZE", "REQUESTEDPAGE", "TRANSACTIONID", "LASTUPDATED", "pagesize"]
+OCI_DOWNLOAD_VALUES = [
+    "1",
+    "100",
+    "1000",
+    "1001",
+    "0",
+    "-5",
+    "Zq3x_8kP-2vN0aLmT4bY",
+    "20261201083000",
+    "20261201",
+    "2026-12-01T09:30:00+01:00",
+    "2026-12-01T09:30:00Z",
+    "99991231235959",
+]
 CHARSETS = [
     "utf-8",
     "UTF8",
@@ -460,6 +516,20 @@ TARGETS = {
     target.name: target
     for target in [
         Target("oci.parse_punch_in", oci.parse_punch_in, oci_login_params),
+        Target(
+            "catalog.parse_download_request",
+            catalog.parse_download_request,
+            lambda: st.dictionaries(
+                st.one_of(st.sampled_from(OCI_DOWNLOAD_NAMES), st.text(max_size=20)),
+                st.one_of(st.sampled_from(OCI_DOWNLOAD_VALUES), _fuzz_text()),
+                max_size=8,
+            ),
+        ),
+        Target(
+            "catalog.validate_catalog_json",
+            catalog.validate_catalog_json,
+            lambda: mutated_bytes(oci_json_seeds()),
+        ),
         Target(
             "oci.normalize_charset",
             oci.normalize_charset,

@@ -21,8 +21,8 @@ from protocol.oci import (
     normalize_charset,
     parse_punch_in,
     quantity_check_answer,
-    quantity_check_error,
     render_return_page,
+    server_call_error,
 )
 
 
@@ -179,7 +179,7 @@ def test_punch_in_sourcing_and_background_search():
     assert (search.function, search.search_string) == ("BACKGROUND_SEARCH", "bolt")
 
 
-@pytest.mark.parametrize("function", ["DOWNLOADJSON", "INITIALIZE", "FOO"])
+@pytest.mark.parametrize("function", ["INITIALIZE", "RETRIEVEOCI", "FOO"])
 def test_punch_in_unsupported_function(function):
     with pytest.raises(UnsupportedRequest) as info:
         parse_punch_in(_login(FUNCTION=function, PRODUCTID="P-1"))
@@ -221,7 +221,7 @@ def test_quantitycheck_is_a_server_call_without_return_url():
 )
 def test_quantity_check_answer(available, lead, expected):
     assert json.loads(quantity_check_answer(available, lead)) == expected
-    assert json.loads(quantity_check_error("Unknown product.")) == {"ERROR": "Unknown product."}
+    assert json.loads(server_call_error("Unknown product.")) == {"ERROR": "Unknown product."}
 
 
 def test_supported_functions_constant():
@@ -232,6 +232,7 @@ def test_supported_functions_constant():
         "SOURCING",
         "BACKGROUND_SEARCH",
         "QUANTITYCHECK",
+        "DOWNLOADJSON",
     }
     assert expected == SUPPORTED_FUNCTIONS
 
