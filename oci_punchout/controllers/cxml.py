@@ -156,4 +156,6 @@ class PunchoutCxmlController(http.Controller):
         request.session.pop("website_sale_current_pl", None)
         message._set_done(http_status=303)
         landing = "/shop/cart" if session.operation in ("edit", "inspect") else "/shop"
+        if session.landing_product_id and session.operation == "create":
+            landing = session.landing_product_id.website_url
         return request.redirect(landing, local=True)

@@ -142,11 +142,17 @@ class PunchoutCatalog(models.AbstractModel):
                 language=lang,
             )
         else:
+            punchout = connection.catalog_punchout_items
+            items = self._cxml_items(
+                connection, usable, punchout_url=punchout and self._cxml_url(connection)
+            )
             count = catalog.write_cxml_index(
                 out,
                 [self._supplier_id(connection)],
-                self._cxml_items(connection, usable),
+                () if punchout else items,
+                punchout_items=items if punchout else (),
                 loadmode="Incremental" if since else "Full",
+                lang=lang.split("_")[0],
             )
         return count, skipped
 
@@ -182,8 +188,14 @@ class PunchoutCatalog(models.AbstractModel):
             connection.cxml_supplier_identity or connection.company_id.name,
         )
 
-    def _cxml_items(self, connection, entries):
-        """The catalogue entries as ``cxml.Item``s (the cXML Index and CIF)."""
+    def _cxml_url(self, connection):
+        """Where a level-2 punchout is sent: our cXML endpoint (the item in SelectedItem)."""
+        website = connection.website_id or self.env["website"].get_current_website()
+        return f"{website.get_base_url().rstrip('/')}/punchout/cxml"
+
+    def _cxml_items(self, connection, entries, punchout_url=""):
+        """The catalogue entries as ``cxml.Item``s (the cXML Index and CIF), with
+        ``punchout_url`` as their URL for IndexItemPunchout entries."""
         currency = connection.currency_id.name
         for product, values in entries:
             scheme, code = values["classification"]
@@ -198,6 +210,7 @@ class PunchoutCatalog(models.AbstractModel):
                 manufacturer_part_id=product.punchout_manufacturer_part or "",
                 manufacturer_name=product.punchout_manufacturer_name or "",
                 lead_time=product._punchout_lead_time_days(connection) or 0,
+                url=punchout_url or "",
             )
 
     def _oci_items(self, connection, entries):

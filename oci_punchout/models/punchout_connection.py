@@ -369,6 +369,12 @@ class PunchoutConnection(models.Model):
         default="cxml-index",
         help="The format the buyer's system loads this connection's catalogue in.",
     )
+    catalog_punchout_items = fields.Boolean(
+        string="Punch In at Each Item",
+        help="cXML Index: each item as an IndexItemPunchout ('level 2'): the buyer's system "
+        "shows it from the loaded catalogue and punches in at it, opening its page in the shop "
+        "(live price, stock and options), instead of an item bought straight from the catalogue.",
+    )
     catalog_lang = fields.Selection(
         _lang_get,
         string="Catalogue Language",

@@ -245,7 +245,21 @@ class PunchoutCxml(models.AbstractModel):
         )
         if setup.operation in ("edit", "inspect"):
             self._rebuild_cart(session, setup.items)
+        elif setup.selected_item:
+            # A level-2 punchout (an IndexItemPunchout of our catalogue): open that item's page.
+            session.landing_product_id = self._assortment_product(
+                connection, setup.selected_item.supplier_part_id
+            )
         return session, token
+
+    def _assortment_product(self, connection, supplier_part_id):
+        """The product a SupplierPartID names, if this buyer's shop has it (else empty)."""
+        product = self._find_product(connection, supplier_part_id)
+        if product and product.product_tmpl_id.filtered_domain(
+            connection._get_shop_product_domain()
+        ):
+            return product
+        return connection.env["product.product"]
 
     def _start_url(self, connection, token):
         connection.ensure_one()

@@ -61,6 +61,12 @@ class PunchoutSession(models.Model):
     echo_params = fields.Json(readonly=True)
     end_user_ref = fields.Char(string="Buyer's End User", readonly=True)
     buyer_cookie = fields.Char(readonly=True)
+    landing_product_id = fields.Many2one(
+        "product.product",
+        string="Opened At",
+        readonly=True,
+        help="The item the buyer punched in at (a level-2 punchout from a loaded catalogue).",
+    )
     cxml_setup_payload_id = fields.Char(string="Setup Document ID", readonly=True)
     cxml_extrinsics = fields.Json(string="Extrinsics", readonly=True)
     cxml_ship_to = fields.Json(string="Ship To", readonly=True)

@@ -27,3 +27,4 @@ from . import test_embedded_catalogue
 from . import test_combo_hierarchy
 from . import test_catalog_export
 from . import test_catalog_oci_json
+from . import test_catalog_level2

@@ -89,9 +89,7 @@ class TestCatalogExport(PunchoutHttpCase):
     def test_cxml_index_catalogue(self):
         response = self.download("cxml-index")
         self.assertEqual(response.status_code, 200, response.text[:500])
-        root = assert_valid_cxml(
-            response.content.replace(b"DOCTYPE Index", b"DOCTYPE Index"), dtd="cXML"
-        )
+        root = assert_valid_cxml(response.content, dtd="cXML")
         items = {
             item.findtext("ItemID/SupplierPartID"): float(
                 item.findtext("ItemDetail/UnitPrice/Money")
