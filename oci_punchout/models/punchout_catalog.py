@@ -1,7 +1,10 @@
+import io
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
-from odoo.tools import split_every
+from odoo.tools import email_normalize, split_every
 
 from ..protocol import catalog, cxml
 
@@ -254,3 +257,135 @@ class PunchoutCatalog(models.AbstractModel):
                 )
 
         return catalog.write_bmecat(out, header, products())
+
+    # ------------------------------------------------------------------
+    # Scheduled delivery: e-mailed, or posted to the buyer's system by the send job
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _deliver(self, connection):
+        """Make ``connection``'s catalogue in its format and send it as its schedule says,
+        logged as an outbound Punchout Message holding the file. By e-mail it is queued in
+        Odoo's outgoing mail; to a URL it is posted (and retried) by the send job.
+
+        :returns: the message
+        """
+        connection = connection.sudo()
+        now = fields.Datetime.now()
+        since = connection.catalog_delivery_changes_only and connection.catalog_delivered_at
+        label, extension, mimetype = CATALOG_FORMATS[connection.catalog_format or "cxml-index"]
+        by_mail = connection.catalog_delivery == "email"
+        Message = self.env["punchout.message"].sudo()
+        if since and not self._products(connection, since):
+            message = Message._log(
+                "catalog",
+                "out",
+                "mail" if by_mail else "file",
+                self.env._("No product changed since %(date)s: nothing sent.", date=since),
+                connection_id=connection.id,
+            )
+            message._set_done(http_status=0)
+            connection.catalog_next_delivery = self._next_delivery(connection, now)
+            return message
+        out = io.BytesIO()
+        try:
+            count, skipped = self._export(
+                connection, connection.catalog_format or "cxml-index", out, since=since or None
+            )
+        except ValueError as exc:
+            # Nothing to send (no product, or changed), or a product the format refuses.
+            message = Message._log(
+                "catalog", "out", "mail" if by_mail else "file", connection_id=connection.id
+            )
+            message._set_error(str(exc), http_status=0)
+            connection.catalog_next_delivery = self._next_delivery(connection, now)
+            return message
+        summary = self.env._(
+            "%(label)s catalogue, %(load)s: %(count)s products%(skipped)s",
+            label=label,
+            load=self.env._("changes since %(date)s", date=since) if since else self.env._("full"),
+            count=count,
+            skipped=(
+                "; "
+                + self.env._(
+                    "left out: %(products)s",
+                    products="; ".join(f"{name} ({reason})" for name, reason in skipped),
+                )
+                if skipped
+                else ""
+            ),
+        )
+        message = Message._log(
+            "catalog",
+            "out",
+            "mail" if by_mail else "file",
+            summary,
+            connection_id=connection.id,
+            state="pending",
+            next_attempt_at=now,
+        )
+        name = f"{connection.code}-{now:%Y%m%d-%H%M%S}.{extension}"
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": name,
+                    "raw": out.getvalue(),
+                    "mimetype": mimetype,
+                    "res_model": message._name,
+                    "res_id": message.id,
+                }
+            )
+        )
+        if by_mail:
+            self._mail_catalog(connection, message, attachment, label)
+        else:
+            message._send()
+        connection.write(
+            {
+                "catalog_delivered_at": now,
+                "catalog_next_delivery": self._next_delivery(connection, now),
+            }
+        )
+        connection._message_log(
+            body=self.env._("Catalogue delivered: %(summary)s", summary=summary)
+        )
+        return message
+
+    @api.model
+    def _next_delivery(self, connection, now):
+        return now + relativedelta(**{connection.catalog_delivery_interval or "weeks": 1})
+
+    @api.model
+    def _mail_catalog(self, connection, message, attachment, label):
+        company = connection.company_id
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                {
+                    "subject": self.env._(
+                        "%(company)s: %(label)s catalogue for %(buyer)s",
+                        company=company.name,
+                        label=label,
+                        buyer=connection.partner_id.commercial_partner_id.name,
+                    ),
+                    "body_html": self.env._(
+                        "<p>Our catalogue for your purchasing system is attached (%(name)s).</p>",
+                        name=attachment.name,
+                    ),
+                    "email_from": company.email_formatted or self.env.user.email_formatted,
+                    "email_to": email_normalize(connection.catalog_delivery_email),
+                    "attachment_ids": [(4, attachment.id)],
+                    "auto_delete": False,
+                }
+            )
+        )
+        message._set_done(
+            http_status=0,
+            error=False,
+            response_payload=self.env._(
+                "Queued in outgoing e-mail %(mail)s to %(to)s.", mail=mail.id, to=mail.email_to
+            ),
+        )

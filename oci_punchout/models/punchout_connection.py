@@ -38,6 +38,7 @@ ADMIN_FIELDS = {
     "cxml_confirmation_url",
     "cxml_invoice_url",
     "cxml_outbound_secret",
+    "catalog_delivery_url",
     "cxml_shared_secret",
     "oci_password",
 }
@@ -381,6 +382,41 @@ class PunchoutConnection(models.Model):
         help="The language of the catalogue's texts (names, descriptions). Empty: the buyer's "
         "language. OCI 5.0 replications (DOWNLOADJSON) use it too.",
     )
+    catalog_delivery = fields.Selection(
+        [("none", "Not Sent"), ("email", "By E-mail"), ("url", "Posted to a URL")],
+        string="Scheduled Delivery",
+        default="none",
+        required=True,
+        help="Send the catalogue on a schedule: e-mailed as an attachment, or posted to the "
+        "buyer's system. Each delivery is kept in the exchange log with the file.",
+    )
+    catalog_delivery_email = fields.Char(string="Send To", help="The buyer's catalogue address.")
+    catalog_delivery_url = fields.Char(
+        string="Catalogue URL",
+        help="Where the buyer's system receives catalogue files (an HTTP POST of the file). "
+        "Only administrators change it.",
+    )
+    catalog_delivery_interval = fields.Selection(
+        [("days", "Daily"), ("weeks", "Weekly"), ("months", "Monthly")],
+        string="Every",
+        default="weeks",
+        required=True,
+    )
+    catalog_delivery_changes_only = fields.Boolean(
+        string="Changes Only",
+        help="After the first (full) delivery, only the products changed since the last "
+        "delivered one (an incremental load).",
+    )
+    catalog_next_delivery = fields.Datetime(
+        string="Next Delivery", help="Empty: at the next run of the delivery job."
+    )
+    catalog_delivered_at = fields.Datetime(
+        string="Last Delivered",
+        readonly=True,
+        copy=False,
+        help="When the catalogue last delivered was made; the next 'changes only' delivery "
+        "holds what changed since.",
+    )
     catalog_since = fields.Datetime(
         string="Changes Since",
         help="Empty: the whole catalogue. Set: only the products changed since then "
@@ -537,6 +573,40 @@ class PunchoutConnection(models.Model):
                     raise ValidationError(
                         self.env._("Allowed frame origins: %(error)s", error=exc)
                     ) from None
+
+    @api.constrains(
+        "catalog_delivery", "catalog_delivery_email", "catalog_delivery_url", "test_mode"
+    )
+    def _check_catalog_delivery(self):
+        for connection in self:
+            if connection.catalog_delivery == "email" and not email_normalize(
+                connection.catalog_delivery_email or ""
+            ):
+                raise ValidationError(
+                    self.env._("The catalogue is e-mailed: give the address to send it to.")
+                )
+            url = (connection.catalog_delivery_url or "").strip().lower()
+            if connection.catalog_delivery == "url" and not (
+                url.startswith("https://") or (connection.test_mode and url.startswith("http://"))
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The catalogue is posted to the buyer's system: its URL must start "
+                        "with https:// (http:// only for test connections), the prices are "
+                        "the buyer's own."
+                    )
+                )
+
+    def action_deliver_catalog(self):
+        """Send the catalogue now as the schedule would (the log shows the delivery)."""
+        self.ensure_one()
+        message = self.env["punchout.catalog"]._deliver(self)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "punchout.message",
+            "res_id": message.id,
+            "view_mode": "form",
+        }
 
     def action_download_catalog(self):
         """Download this buyer's catalogue in its format (``/punchout/catalog/...``)."""
@@ -1125,6 +1195,31 @@ class PunchoutConnection(models.Model):
                     "invoice_sending_method": "punchout_cxml",
                 }
             )
+
+    @api.model
+    def _cron_deliver_catalogs(self, batch_size=5):
+        """Deliver the catalogues that are due, a few per run (the job's transaction is
+        committed after each run); one failing does not hold up the others."""
+        due = self.sudo().search(
+            [
+                ("catalog_delivery", "!=", "none"),
+                "|",
+                ("catalog_next_delivery", "=", False),
+                ("catalog_next_delivery", "<=", fields.Datetime.now()),
+            ],
+            order="catalog_next_delivery, id",
+            limit=batch_size,
+        )
+        for connection in due:
+            try:
+                with self.env.cr.savepoint():
+                    self.env["punchout.catalog"]._deliver(connection)
+            except Exception:
+                _logger.exception("Catalogue delivery of connection %s failed", connection.code)
+                # Not again at once: the error is in the server's log.
+                connection.catalog_next_delivery = fields.Datetime.now() + timedelta(hours=6)
+        if len(due) == batch_size:
+            self.env.ref("oci_punchout.ir_cron_punchout_deliver_catalogs")._trigger()
 
     @api.model
     def _cron_expire(self):

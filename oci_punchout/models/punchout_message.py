@@ -116,6 +116,7 @@ class PunchoutMessage(models.Model):
             ("order_mail", "Order e-mail"),
             ("order_mail_attachment", "Order e-mail attachment"),
             ("order_upload", "Uploaded purchase order"),
+            ("catalog", "Catalogue"),
         ],
         required=True,
         readonly=True,
@@ -522,21 +523,59 @@ class PunchoutMessage(models.Model):
             if not url:
                 message._set_error("No URL to send this document to.", http_status=0)
                 continue
-            body = cxml.with_shared_secret(
-                message.payload.encode(), connection.cxml_outbound_secret or None
-            )
+            body, content_type = message._outbound_body()
             message.attempt_count += 1
             try:
-                http_status, content = connection._punchout_post(url, body)
+                http_status, content = connection._punchout_post(url, body, content_type)
             except requests.RequestException as exc:
                 message._retry_later(f"{type(exc).__name__}: {exc}")
                 continue
-            message._record_answer(http_status, content)
+            if message.kind == "catalog":
+                message._record_file_answer(http_status, content)
+            else:
+                message._record_answer(http_status, content)
         for message in locked:
             message._notify_invoice()
 
+    def _outbound_body(self):
+        """(body, content type) of an outbound document: a cXML document with our secret, or
+        the file of a catalogue."""
+        self.ensure_one()
+        if self.kind == "catalog":
+            attachment = (
+                self.env["ir.attachment"]
+                .sudo()
+                .search([("res_model", "=", self._name), ("res_id", "=", self.id)], limit=1)
+            )
+            return attachment.raw, f"{attachment.mimetype}; charset=UTF-8"
+        connection = self.connection_id.sudo()
+        body = cxml.with_shared_secret(
+            self.payload.encode(), connection.cxml_outbound_secret or None
+        )
+        return body, "text/xml; charset=UTF-8"
+
+    def _record_file_answer(self, http_status, content):
+        """A file posted to the buyer's system: 2xx taken, 4xx refused (sending it again will
+        not help), anything else tried again later."""
+        self.ensure_one()
+        answer = (content or b"").decode("utf-8", errors="replace")[:MAX_PAYLOAD_CHARS]
+        if 200 <= http_status < 300:
+            self._set_done(http_status=http_status, response_payload=answer, error=False)
+        elif 400 <= http_status < 500 and http_status not in (408, 429):
+            self._set_error(
+                f"HTTP {http_status}",
+                http_status=http_status,
+                response_payload=answer,
+                refused=True,
+            )
+        else:
+            self.response_payload = answer
+            self._retry_later(f"HTTP {http_status}", http_status=http_status)
+
     def _outbound_url(self):
         self.ensure_one()
+        if self.kind == "catalog":
+            return self.connection_id.catalog_delivery_url
         if self.kind == "cxml_confirmation":
             return self.connection_id.cxml_confirmation_url
         if self.kind == "cxml_invoice":

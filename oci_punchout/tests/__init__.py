@@ -28,3 +28,4 @@ from . import test_combo_hierarchy
 from . import test_catalog_export
 from . import test_catalog_oci_json
 from . import test_catalog_level2
+from . import test_catalog_delivery
