@@ -392,7 +392,7 @@ class PunchoutConnection(models.Model):
     )
     catalog_delivery_email = fields.Char(string="Send To", help="The buyer's catalogue address.")
     catalog_delivery_url = fields.Char(
-        string="Catalogue URL",
+        string="Catalogue Upload URL",
         help="Where the buyer's system receives catalogue files (an HTTP POST of the file). "
         "Only administrators change it.",
     )
