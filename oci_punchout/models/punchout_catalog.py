@@ -1,4 +1,5 @@
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -16,6 +17,7 @@ CATALOG_FORMATS = {
     "oci5-json": ("OCI 5.0 JSON", "json", "application/json"),
 }
 BATCH_SIZE = 500
+DELIVERY_OVERLAP = timedelta(minutes=10)
 # BMEcat names languages by ISO 639-2.
 BMECAT_LANGUAGES = {"de": "deu", "en": "eng", "nl": "nld", "fr": "fra", "it": "ita", "es": "spa"}
 
@@ -271,8 +273,13 @@ class PunchoutCatalog(models.AbstractModel):
         :returns: the message
         """
         connection = connection.sudo()
-        now = fields.Datetime.now()
-        since = connection.catalog_delivery_changes_only and connection.catalog_delivered_at
+        # This transaction's start: what changed after it is in the next delivery.
+        now = self.env.cr.now()
+        since = None
+        if connection.catalog_delivery_changes_only and connection.catalog_delivered_at:
+            # Changes of transactions still running when the last one started committed after
+            # it with an earlier date: an overlap repeats them rather than missing them.
+            since = connection.catalog_delivered_at - DELIVERY_OVERLAP
         label, extension, mimetype = CATALOG_FORMATS[connection.catalog_format or "cxml-index"]
         by_mail = connection.catalog_delivery == "email"
         Message = self.env["punchout.message"].sudo()

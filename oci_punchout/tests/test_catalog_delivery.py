@@ -74,16 +74,22 @@ class TestCatalogDelivery(PunchoutCommon):
                 "catalog_delivery_changes_only": True,
             }
         )
-        self.env["punchout.catalog"]._deliver(self.connection)
-        delivered = self.connection.catalog_delivered_at
-        # Later on, the pen changes and nothing else does.
-        old = delivered - timedelta(days=1)
-        self.env.cr.execute("UPDATE product_product SET write_date = %s", [old])
-        self.env.cr.execute("UPDATE product_template SET write_date = %s", [old])
+        first = self.env["punchout.catalog"]._deliver(self.connection)
+        self.assertEqual(etree.fromstring(self.file_of(first).raw).get("loadmode"), "Full")
+        # A day later (the products last changed the day before the delivery): nothing changed.
+        now = fields.Datetime.now()
+        self.connection.catalog_delivered_at = now - timedelta(days=1)
+        self.env.cr.execute(
+            "UPDATE product_product SET write_date = %s", [now - timedelta(days=2)]
+        )
+        self.env.cr.execute(
+            "UPDATE product_template SET write_date = %s", [now - timedelta(days=2)]
+        )
         self.env.invalidate_all()
         second = self.env["punchout.catalog"]._deliver(self.connection)
         self.assertIn("No product changed", second.payload)
         self.assertFalse(self.file_of(second))
+        # Then the pen changes, and nothing else.
         self.product_pen.description_sale = "Blue ink, refillable."
         third = self.env["punchout.catalog"]._deliver(self.connection)
         root = etree.fromstring(self.file_of(third).raw)

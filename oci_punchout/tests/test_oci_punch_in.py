@@ -258,9 +258,9 @@ class TestOciPunchIn(PunchoutHttpCase):
         self.assertEqual(self.last_session().operation, "source")
 
     def test_unsupported_function(self):
-        response = self.punch_in(FUNCTION="DOWNLOADJSON")
+        response = self.punch_in(FUNCTION="INITIALIZE")
         self.assertEqual(response.status_code, 400)
-        self.assertIn("DOWNLOADJSON", response.text)
+        self.assertIn("INITIALIZE", response.text)
         self.assertFalse(self.last_session())
 
     def test_custom_password_parameter_is_never_logged(self):
