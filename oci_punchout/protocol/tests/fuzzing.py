@@ -23,7 +23,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from lxml import etree
-from protocol import catalog, cxml, mail, oci, orders, pdf
+from protocol import catalog, cxml, mail, oci, orders, pdf, s4
 from protocol.errors import HostileDocument, PunchoutProtocolError
 from testdata import CXML_SAMPLES, TESTDATA, make_pdf
 
@@ -150,6 +150,50 @@ def oci_json_seeds():
         catalog.write_catalog_json(out, items, header)
         seeds.append(out.getvalue())
     return seeds
+
+
+def s4_seeds():
+    """SOAP envelopes of SAP's EDI channel: OrderRequests (SOAP 1.1 and 1.2, with a
+    WS-Addressing id), a fault, a CreateSequence."""
+    from decimal import Decimal
+
+    order = s4.S4Order(
+        purchase_order_id="4500000123",
+        currency="EUR",
+        buyer_id="1010",
+        items=[
+            s4.S4OrderItem(
+                item_id=10,
+                quantity=Decimal(5),
+                unit="EA",
+                seller_product_id="PEN-BLUE",
+                net_price=Decimal("1800"),
+                base_quantity=Decimal(100),
+                delivery_date="2026-12-10",
+                quotation_id="S00042",
+                quotation_item_id="123",
+            )
+        ],
+    )
+    return [
+        s4.build_order_request(order, "M1", "2026-12-05T09:30:00Z"),
+        s4.build_order_request(
+            order, "M2", "2026-12-05T09:30:00Z", version="1.2", wsa_message_id="urn:uuid:1"
+        ),
+        s4.build_fault("1.1", True, "Unknown product"),
+        (
+            f'<s:Envelope xmlns:s="{s4.SOAP12_NS}"><s:Body><r:CreateSequence '
+            'xmlns:r="http://docs.oasis-open.org/ws-rx/wsrm/200702"/></s:Body></s:Envelope>'
+        ).encode(),
+    ]
+
+
+def _s4_order_request(data):
+    return s4.parse_order_request(s4.parse_envelope(data).body)
+
+
+def _s4_document(data):
+    return s4.read_document(s4.parse_envelope(data).body)
 
 
 def order_seeds():
@@ -530,6 +574,10 @@ TARGETS = {
             catalog.validate_catalog_json,
             lambda: mutated_bytes(oci_json_seeds()),
         ),
+        Target("s4.parse_envelope", s4.parse_envelope, lambda: mutated_bytes(s4_seeds())),
+        Target("s4.parse_order_request", _s4_order_request, lambda: mutated_bytes(s4_seeds())),
+        Target("s4.read_document", _s4_document, lambda: mutated_bytes(s4_seeds())),
+        Target("s4.parse_fault", s4.parse_fault, lambda: mutated_bytes(s4_seeds())),
         Target(
             "oci.normalize_charset",
             oci.normalize_charset,
