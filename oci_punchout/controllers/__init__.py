@@ -5,3 +5,4 @@ from . import oci
 from . import portal
 from . import simulator
 from . import website_sale
+from . import s4

@@ -15,6 +15,7 @@ from . import punchout_mail
 from . import punchout_message
 from . import punchout_oci
 from . import punchout_order_matcher
+from . import punchout_s4
 from . import punchout_session
 from . import punchout_simulator
 from . import punchout_unit_code

@@ -85,7 +85,13 @@ class PunchoutConnection(models.Model):
         "http://127.0.0.1, for the buyer simulator and the buyer's test systems.",
     )
     protocol = fields.Selection(
-        [("oci", "SAP OCI"), ("cxml", "cXML")], required=True, default="oci", tracking=True
+        [("oci", "SAP OCI"), ("cxml", "cXML"), ("s4", "SAP S/4HANA (OCI + SOAP)")],
+        required=True,
+        default="oci",
+        tracking=True,
+        help="SAP S/4HANA: buyers punch in with OCI and send their purchase orders over SOAP "
+        "(SAP's EDI messages, no Ariba); confirmations, delivery notifications and invoices go "
+        "back the same way.",
     )
     system_name = fields.Char(
         string="Procurement System",
@@ -358,6 +364,39 @@ class PunchoutConnection(models.Model):
         help="Where order confirmations (ConfirmationRequest) are posted; empty: none sent.",
     )
 
+    # --- SAP S/4HANA over SOAP: purchase orders in, confirmations and invoices out
+    s4_confirmation_url = fields.Char(
+        string="Order Confirmation Service",
+        help="The buyer's OrderConfRequest_In endpoint; empty: no confirmations sent.",
+    )
+    s4_invoice_url = fields.Char(
+        string="Invoice Service",
+        help="The buyer's InvoiceRequest_In endpoint, for invoices sent from the Send dialog.",
+    )
+    s4_outbound_username = fields.Char(
+        string="Our User at the Buyer",
+        copy=False,
+        groups="base.group_system",
+        help="HTTP Basic credentials the buyer's S/4HANA gave us for its inbound services.",
+    )
+    s4_outbound_password = fields.Char(
+        string="Our Password at the Buyer",
+        copy=False,
+        groups="base.group_system",
+        help="Kept as typed: it is sent with each document.",
+    )
+    s4_wsdl = fields.Binary(
+        string="Buyer's WSDL",
+        attachment=True,
+        help="The WSDL of the buyer's inbound services, if it differs from ours (the same "
+        "message names are needed). Empty: the project's own. It must be self-contained: "
+        "nothing it imports is fetched.",
+    )
+    s4_wsdl_name = fields.Char()
+    s4_endpoint_url = fields.Char(
+        string="Purchase Order Endpoint", compute="_compute_catalogue_url"
+    )
+
     # --- Catalogue: for buyers who load it instead of punching in for every item
     catalog_format = fields.Selection(
         [
@@ -528,6 +567,11 @@ class PunchoutConnection(models.Model):
             connection.catalogue_url = (
                 f"{base_url}/punchout/oci/{connection.code}" if connection.code else False
             )
+            connection.s4_endpoint_url = (
+                f"{base_url}/punchout/s4/{connection.code}"
+                if connection.code and connection.protocol == "s4"
+                else False
+            )
 
     @api.constrains("code")
     def _check_code(self):
@@ -675,11 +719,19 @@ class PunchoutConnection(models.Model):
             if connection.oci_password:
                 connection.oci_password_hash = crypt_context.hash(connection.oci_password)
 
-    @api.constrains("cxml_invoice_url", "cxml_confirmation_url", "test_mode")
+    @api.constrains(
+        "cxml_invoice_url",
+        "cxml_confirmation_url",
+        "s4_confirmation_url",
+        "s4_invoice_url",
+        "test_mode",
+    )
     def _check_outbound_urls(self):
         for connection in self:
             connection._check_secret_carrying_url(connection.cxml_invoice_url)
             connection._check_secret_carrying_url(connection.cxml_confirmation_url)
+            connection._check_secret_carrying_url(connection.s4_confirmation_url)
+            connection._check_secret_carrying_url(connection.s4_invoice_url)
 
     def _check_secret_carrying_url(self, url):
         """Our documents carry our shared secret: they go over https, plain http only to a

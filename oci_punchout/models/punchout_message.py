@@ -91,7 +91,13 @@ class PunchoutMessage(models.Model):
         [("in", "Inbound"), ("out", "Outbound")], required=True, readonly=True
     )
     protocol = fields.Selection(
-        [("oci", "SAP OCI"), ("cxml", "cXML"), ("mail", "E-mail"), ("file", "File")],
+        [
+            ("oci", "SAP OCI"),
+            ("cxml", "cXML"),
+            ("s4", "SAP S/4HANA (SOAP)"),
+            ("mail", "E-mail"),
+            ("file", "File"),
+        ],
         required=True,
         readonly=True,
     )
@@ -117,6 +123,9 @@ class PunchoutMessage(models.Model):
             ("order_mail_attachment", "Order e-mail attachment"),
             ("order_upload", "Uploaded purchase order"),
             ("catalog", "Catalogue"),
+            ("s4_order", "S/4HANA purchase order"),
+            ("s4_confirmation", "S/4HANA order confirmation"),
+            ("s4_invoice", "S/4HANA invoice"),
         ],
         required=True,
         readonly=True,

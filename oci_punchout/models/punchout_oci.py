@@ -9,6 +9,8 @@ from odoo.osv import expression
 from ..protocol import catalog, oci
 from ..protocol.errors import AuthenticationFailed, PunchoutProtocolError
 
+# Connections whose buyers punch in with OCI (S/4HANA's send their orders over SOAP).
+OCI_PROTOCOLS = ("oci", "s4")
 # A hash of nothing, per hashing setting, verified when there is no password to check, so that
 # unknown user names cost as much time as known ones.
 _DUMMY_HASHES = {}
@@ -32,7 +34,7 @@ class PunchoutOci(models.AbstractModel):
         Connection = self.env["punchout.connection"].sudo().with_context(active_test=False)
         if code:
             connection = Connection.search(
-                [("code", "=", code), ("protocol", "=", "oci")], limit=1
+                [("code", "=", code), ("protocol", "in", OCI_PROTOCOLS)], limit=1
             )
         else:
             usernames = {
@@ -41,7 +43,7 @@ class PunchoutOci(models.AbstractModel):
                 if key.upper() == "USERNAME"
             }
             connection = Connection.search(
-                [("protocol", "=", "oci"), ("oci_username", "in", list(usernames))]
+                [("protocol", "in", OCI_PROTOCOLS), ("oci_username", "in", list(usernames))]
             )
             if len(connection) > 1:
                 raise PunchoutProtocolError(

@@ -29,3 +29,4 @@ from . import test_catalog_export
 from . import test_catalog_oci_json
 from . import test_catalog_level2
 from . import test_catalog_delivery
+from . import test_s4_orders

@@ -262,6 +262,24 @@ class PunchoutHttpCase(PunchoutCommon, HttpCase):
             "/shop/cart/update_json", {"product_id": product.id, "add_qty": quantity}
         )
 
+    def transfer_oci_cart(self, lines, code="buyer-sap"):
+        """Punch in with OCI, put ``lines`` ([(product, quantity)]) in the cart and transfer
+        it, as the buyer's user does: the transferred session (its quotation in
+        ``session.order_id``)."""
+        response = self.punch_in(code=code)
+        self.assertEqual(response.status_code, 303, response.text[:300])
+        session = self.env["punchout.session"].search([], order="id desc", limit=1)
+        for product, quantity in lines:
+            self.add_to_cart(product, quantity)
+        response = self.url_open(
+            "/punchout/transfer",
+            data={"csrf_token": self.csrf_token(), "punchout_session_id": session.id},
+            timeout=30,
+        )
+        self.assertEqual(response.status_code, 200, response.text[:300])
+        self.assertEqual(session.state, "transferred")
+        return session
+
     @staticmethod
     def parse_return_form(content, charset="utf-8"):
         """The OCI return page as the buyer's browser sees it: (form element, [(name, value)])."""

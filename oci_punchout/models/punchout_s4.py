@@ -1,0 +1,271 @@
+import base64
+import binascii
+import hmac
+import logging
+
+from psycopg2 import errors as pg_errors
+
+from odoo import api, models
+
+from ..protocol import s4
+from ..protocol.errors import (
+    AuthenticationFailed,
+    MalformedDocument,
+    PunchoutProtocolError,
+)
+
+_logger = logging.getLogger(__name__)
+
+# A redelivery's message id is kept at most this long (SAP's ids are 32 hex digits or a UUID).
+MAX_MESSAGE_ID = 120
+
+
+class PunchoutS4(models.AbstractModel):
+    """SAP S/4HANA's EDI channel, the supplier's end: purchase orders received over SOAP (stored
+    first, once per SAP message id, matched like every other channel), read top to bottom: the
+    connection and its credentials, receiving, processing."""
+
+    _name = "punchout.s4"
+    _description = "Punchout: SAP S/4HANA over SOAP"
+
+    @api.model
+    def _find_connection(self, code):
+        return (
+            self.env["punchout.connection"]
+            .sudo()
+            .search([("code", "=", code or ""), ("protocol", "=", "s4")], limit=1)
+        )
+
+    @api.model
+    def _check_credentials(self, connection, authorization):
+        """HTTP Basic authentication with the connection's OCI user and password, in constant
+        time whether the connection exists or not.
+
+        :raises AuthenticationFailed: missing or wrong credentials, unknown connection
+        """
+        username, password = _basic_credentials(authorization)
+        expected = (connection.sudo().oci_username or "").encode() if connection else b""
+        username_ok = hmac.compare_digest(expected, username.encode())
+        password_ok = self.env["punchout.oci"]._verify_password(
+            password, connection.sudo().oci_password_hash if connection else False
+        )
+        if not (connection and expected and username_ok and password_ok):
+            raise AuthenticationFailed(self.env._("Unknown connection or wrong credentials."))
+        if not connection.active:
+            raise PunchoutProtocolError(self.env._("This connection is not active."), status=403)
+
+    # ------------------------------------------------------------------
+    # Receiving: stored, processed, answered
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _receive(self, code, body, authorization, remote_addr, message_id="", run=None):
+        """Store, authenticate, process and answer one SOAP request of ``code``'s S/4HANA.
+
+        ``run(function)`` runs ``function(env)`` as one step (the endpoint: a transaction of its
+        own each, so that a failure never loses the stored document).
+
+        :returns: (HTTP status, body, SOAP version)
+        """
+        Message = self.env["punchout.message"]
+        run = run or Message._run_in_savepoint
+        stored_id = run(
+            lambda env: (
+                env["punchout.message"]
+                ._log(
+                    "s4_order",
+                    "in",
+                    "s4",
+                    _excerpt(body),
+                    remote_addr=remote_addr,
+                )
+                .id
+            )
+        )
+
+        def stored(env):
+            return env["punchout.message"].browse(stored_id)
+
+        version = "1.2" if s4.SOAP12_NS.encode() in body[:2048] else "1.1"
+        soap_message = None
+        try:
+            # Credentials first: a stranger learns nothing about what we make of its body.
+            run(
+                lambda env: env["punchout.s4"]._authenticate(
+                    stored(env), code, authorization, body
+                )
+            )
+            soap_message = s4.parse_envelope(body)
+            version = soap_message.version
+            run(
+                lambda env: env["punchout.s4"]._process(
+                    stored(env), code, soap_message, message_id
+                )
+            )
+            return 202, b"", version
+        except pg_errors.UniqueViolation:
+            # A copy of this message was processed meanwhile: answered as that copy was.
+            return (
+                run(
+                    lambda env: env["punchout.s4"]._replay(
+                        stored(env), code, message_id, soap_message
+                    )
+                ),
+                b"",
+                version,
+            )
+        except PunchoutProtocolError as exc:
+            status, text = exc.status, exc.message
+        except Exception as exc:
+            _logger.exception("S/4HANA request %s failed", stored_id)
+            status, text = 500, f"Internal error: {exc}"
+        sender_fault = status < 500
+        fault = s4.build_fault(version, sender_fault, text)
+        http_status = (
+            status
+            if status in (401, 413, 429)
+            else (500 if version == "1.1" or not sender_fault else 400)
+        )
+        run(
+            lambda env: env["punchout.s4"]._set_failed(
+                stored(env), code, body, text, status, fault
+            )
+        )
+        return http_status, fault, version
+
+    def _authenticate(self, message, code, authorization, body):
+        """Check the sender of the request stored as ``message``; then keep it whole."""
+        connection = self._find_connection(code)
+        self._check_credentials(connection, authorization)
+        message.write(
+            {
+                "connection_id": connection.id,
+                "company_id": connection.company_id.id,
+                "payload": message._format_payload(body),
+            }
+        )
+
+    def _process(self, message, code, soap_message, message_id):
+        """Read and apply the purchase order stored as ``message`` (its sender checked)."""
+        message.ensure_one()
+        # Held until this transaction ends: a stored document that no transaction holds and
+        # that is still 'received' was interrupted (see _cron_close_interrupted).
+        self.env.cr.execute(
+            "SELECT id FROM punchout_message WHERE id = %s FOR UPDATE", [message.id]
+        )
+        connection = self._find_connection(code)
+        request = s4.parse_order_request(soap_message.body)
+        self._check_products(connection, request.purchase_order)
+        key = _message_key(message_id or soap_message.message_id or request.message_id)
+        message.dedup_key = f"{connection.id}:{key}"
+        # Taking the key may wait for a concurrent copy, then fail: answered as a replay.
+        self.env.flush_all()
+        order, notes = connection._punchout_receive_order(
+            request.purchase_order, message, document_id=key
+        )
+        text = (
+            self.env._("Order %(order)s confirmed.", order=order.name)
+            if order.state == "sale"
+            else self.env._("Quotation %(order)s updated, to review.", order=order.name)
+        )
+        if notes:
+            text += " " + self.env._("%(count)s point(s) to review.", count=len(notes))
+        message._set_done(http_status=202, response_payload=text, error=False)
+
+    def _check_products(self, connection, purchase_order):
+        """Every item names one of our products (SellerProductID) or a line of our quotation:
+        SAP's master data is wrong otherwise, and the buyer's system is told at once.
+
+        :raises MalformedDocument: naming the first such item
+        """
+        found = self.env["punchout.cxml"]._find_products(
+            connection, [item.supplier_part_id for item in purchase_order.items]
+        )
+        for item in purchase_order.items:
+            if item.supplier_part_id not in found and "/" not in (
+                item.supplier_part_auxiliary_id or ""
+            ):
+                raise MalformedDocument(
+                    self.env._(
+                        "Item %(item)s: %(product)s is not one of our products.",
+                        item=item.line_number,
+                        product=item.supplier_part_id or item.buyer_part_id,
+                    )
+                )
+
+    def _replay(self, message, code, message_id, soap_message):
+        """A redelivery of a message already taken: nothing created, the same 202."""
+        connection = self._find_connection(code)
+        request = s4.parse_order_request(soap_message.body)
+        key = _message_key(message_id or soap_message.message_id or request.message_id)
+        original = self.env["punchout.message"].search(
+            [
+                ("direction", "=", "in"),
+                ("kind", "=", "s4_order"),
+                ("dedup_key", "=", f"{connection.id}:{key}"),
+                ("id", "!=", message.id),
+            ],
+            limit=1,
+        )
+        message.write(
+            {
+                "connection_id": connection.id,
+                "order_id": original.order_id.id,
+                "state": "done",
+                "http_status": 202,
+                "error": self.env._(
+                    "Redelivery of message %(id)s: nothing created.", id=original.id
+                ),
+            }
+        )
+        return 202
+
+    def _set_failed(self, message, code, body, error, status, fault):
+        message.ensure_one()
+        connection = self._find_connection(code)
+        values = {
+            "state": "error",
+            "error": error,
+            "http_status": status,
+            "response_payload": fault.decode(),
+            "auth_failed": status == 401,
+        }
+        if connection and status not in (401, 429):
+            # Its sender was authenticated: the whole document kept.
+            values.update(connection_id=connection.id, company_id=connection.company_id.id)
+            values["payload"] = message._format_payload(body)
+        message.write(values)
+
+
+def _basic_credentials(authorization):
+    """(user, password) of an HTTP Basic Authorization header; ('', '') if there is none."""
+    scheme, _sep, value = (authorization or "").partition(" ")
+    if scheme.lower() != "basic" or not value or len(value) > 1024:
+        return "", ""
+    try:
+        raw = base64.b64decode(value.strip(), validate=True)
+    except binascii.Error:
+        return "", ""
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # RFC 7617 leaves the charset open: many clients (requests, SAP) send ISO-8859-1.
+        decoded = raw.decode("latin-1")
+    username, _sep, password = decoded.partition(":")
+    return username, password
+
+
+def _message_key(value):
+    value = (value or "").strip()
+    if not value:
+        raise MalformedDocument(
+            "The message has no id (MessageId, wsa:MessageID or MessageHeader/ID)."
+        )
+    if len(value) > MAX_MESSAGE_ID:
+        raise MalformedDocument(f"The message id is longer than {MAX_MESSAGE_ID} characters.")
+    return value
+
+
+def _excerpt(body):
+    """What is kept of a request before its sender is authenticated."""
+    return body[: 32 * 1024]
