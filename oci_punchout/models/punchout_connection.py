@@ -1020,7 +1020,7 @@ class PunchoutConnection(models.Model):
         token = session._issue_start_token()
         return session, token
 
-    def _punchout_post(self, url, body, content_type="text/xml; charset=UTF-8"):
+    def _punchout_post(self, url, body, content_type="text/xml; charset=UTF-8", headers=None):
         """The one place where we call a buyer's system (mocked in tests).
 
         Never follows a redirect (it would carry our secret elsewhere) and reads at most
@@ -1033,7 +1033,7 @@ class PunchoutConnection(models.Model):
         with requests.post(
             url,
             data=body,
-            headers={"Content-Type": content_type},
+            headers={**(headers or {}), "Content-Type": content_type},
             timeout=POST_TIMEOUT,
             allow_redirects=False,
             stream=True,

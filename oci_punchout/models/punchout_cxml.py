@@ -470,6 +470,11 @@ class PunchoutCxml(models.AbstractModel):
         changes of dates and quantities and the buyer's own update; a cancelled order is
         rejected as a whole with ``reason`` in its Comments."""
         connection.ensure_one()
+        if connection.protocol == "s4":
+            # S/4HANA's own message, with the same statuses and versions.
+            return self.env["punchout.s4"]._queue_confirmation(
+                connection, order, purchase_order, reason
+            )
         Message = connection.env["punchout.message"]
         if not connection.cxml_confirmation_url or not order.punchout_po_payload_id:
             return Message

@@ -1,3 +1,4 @@
+import base64
 import json
 import logging
 import random
@@ -28,7 +29,7 @@ from ..const import (
     THROTTLE_MAX_FAILURES,
     THROTTLE_WINDOW_MINUTES,
 )
-from ..protocol import cxml
+from ..protocol import cxml, s4
 from ..protocol.errors import PunchoutProtocolError
 from ..protocol.xml import decode_xml_for_storage
 from .mail_thread import punchout_raw_headers
@@ -173,6 +174,11 @@ class PunchoutMessage(models.Model):
         string="Answer",
         readonly=True,
         help="Inbound: what we answered. Outbound: what the buyer's system answered.",
+    )
+    soap_action = fields.Char(
+        string="SOAP Action",
+        readonly=True,
+        help="The SOAPAction an S/4HANA document is sent with.",
     )
     attempt_count = fields.Integer(readonly=True, help="Sending attempts of an outbound document.")
     next_attempt_at = fields.Datetime(readonly=True)
@@ -532,36 +538,72 @@ class PunchoutMessage(models.Model):
             if not url:
                 message._set_error("No URL to send this document to.", http_status=0)
                 continue
-            body, content_type = message._outbound_body()
+            body, content_type, headers = message._outbound_body()
             message.attempt_count += 1
             try:
-                http_status, content = connection._punchout_post(url, body, content_type)
+                http_status, content = connection._punchout_post(
+                    url, body, content_type, headers=headers
+                )
             except requests.RequestException as exc:
                 message._retry_later(f"{type(exc).__name__}: {exc}")
                 continue
             if message.kind == "catalog":
                 message._record_file_answer(http_status, content)
+            elif message.protocol == "s4":
+                message._record_soap_answer(http_status, content)
             else:
                 message._record_answer(http_status, content)
         for message in locked:
             message._notify_invoice()
 
     def _outbound_body(self):
-        """(body, content type) of an outbound document: a cXML document with our secret, or
-        the file of a catalogue."""
+        """(body, content type, extra headers) of an outbound document: a cXML document with
+        our secret, an S/4HANA SOAP request with its action and our Basic credentials, or the
+        file of a catalogue."""
         self.ensure_one()
+        connection = self.connection_id.sudo()
         if self.kind == "catalog":
             attachment = (
                 self.env["ir.attachment"]
                 .sudo()
                 .search([("res_model", "=", self._name), ("res_id", "=", self.id)], limit=1)
             )
-            return attachment.raw, f"{attachment.mimetype}; charset=UTF-8"
-        connection = self.connection_id.sudo()
+            return attachment.raw, f"{attachment.mimetype}; charset=UTF-8", {}
+        if self.protocol == "s4":
+            headers = {"SOAPAction": f'"{self.soap_action or ""}"'}
+            if connection.s4_outbound_username:
+                credentials = (
+                    f"{connection.s4_outbound_username}:{connection.s4_outbound_password or ''}"
+                )
+                headers["Authorization"] = (
+                    "Basic " + base64.b64encode(credentials.encode()).decode()
+                )
+            return self.payload.encode(), "text/xml; charset=utf-8", headers
         body = cxml.with_shared_secret(
             self.payload.encode(), connection.cxml_outbound_secret or None
         )
-        return body, "text/xml; charset=UTF-8"
+        return body, "text/xml; charset=UTF-8", {}
+
+    def _record_soap_answer(self, http_status, content):
+        """The buyer's S/4HANA answered: 2xx taken; a fault of ours (Client/Sender) refused,
+        not sent again; a server fault or anything else tried again later."""
+        self.ensure_one()
+        answer = (content or b"").decode("utf-8", errors="replace")[:MAX_PAYLOAD_CHARS]
+        if 200 <= http_status < 300:
+            self._set_done(http_status=http_status, response_payload=answer, error=False)
+            return
+        fault = s4.parse_fault(content) if content else None
+        if fault and fault[0]:
+            self._set_error(
+                f"SOAP fault: {fault[1]}",
+                http_status=http_status,
+                response_payload=answer,
+                refused=True,
+            )
+            return
+        self.response_payload = answer
+        reason = f"SOAP fault: {fault[1]}" if fault else f"HTTP {http_status}"
+        self._retry_later(reason, http_status=http_status)
 
     def _record_file_answer(self, http_status, content):
         """A file posted to the buyer's system: 2xx taken, 4xx refused (sending it again will
@@ -585,6 +627,10 @@ class PunchoutMessage(models.Model):
         self.ensure_one()
         if self.kind == "catalog":
             return self.connection_id.catalog_delivery_url
+        if self.kind == "s4_confirmation":
+            return self.connection_id.s4_confirmation_url
+        if self.kind == "s4_invoice":
+            return self.connection_id.s4_invoice_url
         if self.kind == "cxml_confirmation":
             return self.connection_id.cxml_confirmation_url
         if self.kind == "cxml_invoice":

@@ -1,11 +1,18 @@
 import base64
 import binascii
+import hashlib
 import hmac
+import io
 import logging
+import uuid
+from decimal import Decimal
 
+import requests
+import zeep
 from psycopg2 import errors as pg_errors
 
-from odoo import api, models
+from odoo import api, fields, models
+from odoo.tools import zeep as odoo_zeep
 
 from ..protocol import s4
 from ..protocol.errors import (
@@ -16,6 +23,12 @@ from ..protocol.errors import (
 
 _logger = logging.getLogger(__name__)
 
+# Outbound document kinds -> the buyer's operation (buyer.wsdl) they are sent with.
+OUTBOUND_OPERATIONS = {
+    "s4_confirmation": "OrderConfRequest_In",
+    "s4_delivery": "DeliveryRequest_In",
+    "s4_invoice": "InvoiceRequest_In",
+}
 # A redelivery's message id is kept at most this long (SAP's ids are 32 hex digits or a UUID).
 MAX_MESSAGE_ID = 120
 
@@ -220,6 +233,106 @@ class PunchoutS4(models.AbstractModel):
         )
         return 202
 
+    # ------------------------------------------------------------------
+    # Outbound: built with zeep from the WSDL, stored, posted by the send job
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _build(self, connection, operation, url, **values):
+        """The SOAP request of ``operation`` with ``values``, as zeep writes it from the
+        buyer's WSDL (uploaded on the connection) or ours: (envelope bytes, SOAPAction).
+
+        :raises ValueError: a WSDL that is not self-contained, values the WSDL refuses
+        """
+        wsdl = (
+            base64.b64decode(connection.sudo().s4_wsdl)
+            if connection.sudo().s4_wsdl
+            else s4.buyer_wsdl()
+        )
+        transport = _CapturingTransport()
+        settings = zeep.Settings(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        client = odoo_zeep.Client(io.BytesIO(wsdl), transport=transport, settings=settings)
+        try:
+            service = client.create_service(f"{{{s4.EDI_NS}}}{operation}Binding", url)
+            service[operation](**values)
+        except (zeep.exceptions.Error, TypeError, KeyError, AttributeError) as exc:
+            raise ValueError(f"The {operation} message could not be written: {exc}") from exc
+        _address, envelope, headers = transport.captured
+        return envelope, (headers.get("SOAPAction") or "").strip('"')
+
+    @api.model
+    def _queue(self, connection, kind, url, values, **message_values):
+        """Store an outbound document of ``kind`` to send after this transaction."""
+        operation = OUTBOUND_OPERATIONS[kind]
+        envelope, action = self._build(connection, operation, url, **values)
+        message = self.env["punchout.message"]._log(
+            kind,
+            "out",
+            "s4",
+            envelope,
+            connection_id=connection.id,
+            soap_action=action,
+            state="pending",
+            next_attempt_at=fields.Datetime.now(),
+            **message_values,
+        )
+        self.env.ref("oci_punchout.ir_cron_punchout_send")._trigger()
+        return message
+
+    @api.model
+    def _message_header(self, reference_id=""):
+        """A MessageHeader as SAP writes one: a 32-digit hex id, the time with its zone."""
+        return s4.message_header(
+            uuid.uuid4().hex.upper(),
+            fields.Datetime.now().replace(microsecond=0),
+            reference_id=reference_id,
+        )
+
+    @api.model
+    def _queue_confirmation(self, connection, order, purchase_order=None, reason=""):
+        """The next version of ``order``'s OrderConfRequest (what we confirm of each PO item,
+        its quantity and date), stored to send; nothing when it says what the last one said.
+        The statuses are those of the cXML confirmation: the same order, the same answer."""
+        connection.ensure_one()
+        Message = self.env["punchout.message"]
+        if not connection.s4_confirmation_url or not order.punchout_po_payload_id:
+            return Message
+        confirmation = self.env["punchout.cxml"]._confirmation(
+            connection, order, purchase_order, reason
+        )
+        digest = hashlib.sha256(repr(confirmation).encode()).hexdigest()
+        if digest == order.punchout_confirmation_digest:
+            return Message
+        version = order.punchout_confirmation_version + 1
+        header = self._message_header(reference_id=order.punchout_po_payload_id)
+        values = {
+            "MessageHeader": header,
+            "OrderConfirmation": s4.order_confirmation(
+                order.punchout_po_number,
+                order.name,
+                _order_status(confirmation),
+                [_confirmed_item(item) for item in confirmation.items],
+                note=confirmation.comments or "",
+            ),
+        }
+        message = self._queue(
+            connection,
+            "s4_confirmation",
+            connection.s4_confirmation_url,
+            values,
+            order_id=order.id,
+            session_id=order.punchout_session_id.id,
+            dedup_key=f"{connection.id}:confirmation:{order.id}:{version}",
+        )
+        order.sudo().write(
+            {
+                "punchout_confirmation_version": version,
+                "punchout_confirmation_payload_id": header["ID"],
+                "punchout_confirmation_digest": digest,
+            }
+        )
+        return message
+
     def _set_failed(self, message, code, body, error, status, fault):
         message.ensure_one()
         connection = self._find_connection(code)
@@ -269,3 +382,53 @@ def _message_key(value):
 def _excerpt(body):
     """What is kept of a request before its sender is authenticated."""
     return body[: 32 * 1024]
+
+
+class _CapturingTransport(zeep.Transport):
+    """zeep's transport for building documents: nothing is fetched (the WSDL must be
+    self-contained) and the request zeep would post is kept, not sent: the send job posts it
+    (and posts it again, unchanged, until the buyer's system takes it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.captured = None
+
+    def load(self, url):
+        raise ValueError(f"The WSDL refers to {url}: it must be self-contained.")
+
+    def post(self, address, message, headers):
+        self.captured = (address, message, dict(headers))
+        response = requests.Response()
+        response.status_code = 202
+        response._content = b""
+        return response
+
+
+def _order_status(confirmation):
+    if confirmation.confirm_type == "reject":
+        return "reject"
+    return "accept" if confirmation.confirm_type == "accept" else "change"
+
+
+def _confirmed_item(item):
+    """A cXML ConfirmationItem as S/4HANA's: the quantity we deliver (now or later) with the
+    date, 'reject' for nothing, 'change' for less or later than ordered."""
+    confirmed = (item.status_quantity if item.status_quantity is not None else item.quantity) + (
+        item.backordered_quantity or Decimal(0)
+    )
+    if not confirmed:
+        status = "reject"
+    elif confirmed == item.quantity and not item.backordered_quantity:
+        status = "accept"
+    else:
+        status = "change"
+    date = item.backorder_delivery_date if item.backordered_quantity else item.delivery_date
+    return s4.ConfirmedItem(
+        item_id=item.line_number,
+        status=status,
+        quantity=confirmed,
+        unit=item.unit_of_measure,
+        delivery_date=date.date() if date else None,
+        net_price=item.unit_price.amount if item.unit_price else None,
+        currency=item.unit_price.currency if item.unit_price else "",
+    )

@@ -63,10 +63,13 @@ class BuyerSystem:
     def __init__(self, *answers):
         self.answers = list(answers) or [cxml_ok()]
         self.received = []
+        # The headers of each post (Content-Type, SOAPAction, Authorization...).
+        self.headers = []
 
-    def __call__(self, url, body, content_type="text/xml; charset=UTF-8"):
+    def __call__(self, url, body, content_type="text/xml; charset=UTF-8", headers=None):
         # Patched onto the model class as a plain object: called without the connection.
         self.received.append((url, body))
+        self.headers.append({**(headers or {}), "Content-Type": content_type})
         answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
         if isinstance(answer, Exception):
             raise answer

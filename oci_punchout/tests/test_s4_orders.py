@@ -3,17 +3,18 @@ S/4HANA (SOAP 1.1 and 1.2, and by a zeep client of our served WSDL) becomes the 
 with SAP's PO and item numbers; redeliveries are replays; every refusal is a SOAP fault."""
 
 import base64
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import zeep
 from lxml import etree
 from requests.auth import HTTPBasicAuth
 
+from odoo import fields
 from odoo.tests import tagged
 
 from ..protocol import s4
-from .common import PASSWORD, PunchoutHttpCase
+from .common import PASSWORD, PunchoutHttpCase, mock_buyer_system
 
 URL = "/punchout/s4/buyer-sap"
 
@@ -223,3 +224,112 @@ class TestS4Orders(PunchoutHttpCase):
         self.env.invalidate_all()
         self.assertEqual(session.order_id.state, "sale")
         self.assertEqual(session.order_id.punchout_po_number, "4500000777")
+
+
+CONFIRMATION_URL = "https://s4.buyer.example/sap/bc/srt/xip/sap/orderconfrequest_in/100"
+
+
+@tagged("post_install", "-at_install")
+class TestS4Confirmations(PunchoutHttpCase):
+    """Order confirmations to the buyer's S/4HANA, written by zeep from the WSDL, posted by the
+    send job with SAP's SOAPAction and our Basic credentials, retried until taken."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.connection.write(
+            {
+                "protocol": "s4",
+                "s4_confirmation_url": CONFIRMATION_URL,
+                "s4_outbound_username": "SUPPLIER_V1000",
+                "s4_outbound_password": "s4-inbound-pw",
+            }
+        )
+
+    def order(self, lines):
+        session = self.transfer_oci_cart(lines)
+        body = s4.build_order_request(
+            TestS4Orders.po_of(self, session), "0050569E8C3A1EDF", "2026-12-05T09:30:00Z"
+        )
+        response = self.url_open(
+            URL, data=body, headers={"Content-Type": "text/xml", "Authorization": _auth()}
+        )
+        self.assertEqual(response.status_code, 202, response.text[:300])
+        self.env.invalidate_all()
+        return session.order_id
+
+    def confirmations(self):
+        return self.env["punchout.message"].search([("kind", "=", "s4_confirmation")], order="id")
+
+    def test_confirmation_written_by_zeep_and_retried_until_taken(self):
+        order = self.order([(self.product_paper, 3), (self.product_pen, 12)])
+        message = self.confirmations()
+        self.assertRecordValues(
+            message,
+            [{"state": "pending", "protocol": "s4", "order_id": order.id, "direction": "out"}],
+        )
+        self.assertEqual(message.soap_action, "http://sap.com/xi/EDI/OrderConfRequest_In")
+        busy = s4.build_fault("1.1", False, "System busy")
+        with mock_buyer_system(self.env, (500, busy), (202, b"")) as buyer:
+            self.env["punchout.message"]._cron_send_pending()
+            self.assertRecordValues(message, [{"state": "pending", "http_status": 500}])
+            self.assertIn("System busy", message.error)
+            message.next_attempt_at = fields.Datetime.now() - timedelta(minutes=1)
+            self.env["punchout.message"]._cron_send_pending()
+        self.assertRecordValues(message, [{"state": "done", "http_status": 202}])
+        self.assertEqual([url for url, _body in buyer.received], [CONFIRMATION_URL] * 2)
+        # The same document both times, with SAP's action and our credentials.
+        self.assertEqual(buyer.received[0][1], buyer.received[1][1])
+        headers = buyer.headers[1]
+        self.assertEqual(headers["SOAPAction"], '"http://sap.com/xi/EDI/OrderConfRequest_In"')
+        expected = base64.b64encode(b"SUPPLIER_V1000:s4-inbound-pw").decode()
+        self.assertEqual(headers["Authorization"], f"Basic {expected}")
+        # What the buyer's S/4HANA reads: the PO, its items, what we confirm of each.
+        operation, values = s4.read_document(s4.parse_envelope(buyer.received[0][1]).body)
+        self.assertEqual(operation, "OrderConfRequest_In")
+        self.assertEqual(values["MessageHeader"]["ReferenceID"], "0050569E8C3A1EDF")
+        confirmation = values["OrderConfirmation"]
+        self.assertEqual(
+            (confirmation["PurchaseOrderID"], confirmation["SalesOrderID"]),
+            ("4500000123", order.name),
+        )
+        self.assertEqual(confirmation["ConfirmationStatusCode"], "AP")
+        items = {item["PurchaseOrderItemID"]: item for item in confirmation["Item"]}
+        self.assertEqual(set(items), {"10", "20"})
+        quantities = sorted(float(item["ConfirmedQuantity"]["value"]) for item in items.values())
+        self.assertEqual(quantities, [3.0, 12.0])
+
+    def test_a_change_sends_a_new_version_and_a_refusal_is_kept(self):
+        order = self.order([(self.product_pen, 12)])
+        line = order.order_line.filtered("product_id")
+        with mock_buyer_system(self.env, (202, b"")):
+            self.env["punchout.message"]._cron_send_pending()
+        # We deliver 10 of the 12: the second version says so, item by item.
+        line.product_uom_qty = 10
+        order.flush_recordset()
+        self.env.cr.precommit.run()
+        second = self.confirmations()[-1]
+        self.assertEqual(len(self.confirmations()), 2)
+        refusal = s4.build_fault("1.1", True, "Item 10 is closed")
+        with mock_buyer_system(self.env, (500, refusal)) as buyer:
+            self.env["punchout.message"]._cron_send_pending()
+        self.assertRecordValues(second, [{"state": "error", "refused": True}])
+        _operation, values = s4.read_document(s4.parse_envelope(buyer.received[0][1]).body)
+        confirmation = values["OrderConfirmation"]
+        self.assertEqual(confirmation["ConfirmationStatusCode"], "AC")
+        item = confirmation["Item"]
+        self.assertEqual(
+            (item["ConfirmationStatusCode"], item["ConfirmedQuantity"]["value"]), ("AC", "10")
+        )
+        self.assertEqual(order.punchout_confirmation_version, 2)
+
+    def test_a_wsdl_that_imports_is_refused(self):
+        wsdl = s4.buyer_wsdl().replace(
+            b"<wsdl:types>",
+            b'<wsdl:import namespace="urn:x" location="http://attacker.example/x.wsdl"/><wsdl:types>',
+        )
+        self.connection.s4_wsdl = base64.b64encode(wsdl)
+        with self.assertRaisesRegex(ValueError, "self-contained"):
+            self.env["punchout.s4"]._build(
+                self.connection, "OrderConfRequest_In", CONFIRMATION_URL, MessageHeader={}
+            )

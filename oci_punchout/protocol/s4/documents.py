@@ -7,7 +7,7 @@ Values are plain dicts in the WSDL's element names; a quantity or amount with it
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from lxml import etree
@@ -27,12 +27,18 @@ SOAP_ACTION = "http://sap.com/xi/EDI/{operation}"
 CONFIRMATION_STATUSES = {"accept": "AP", "change": "AC", "reject": "RE"}
 
 
+def _decimal(number):
+    """A number as SAP writes it: 10 not 10.0, 2.5 not 2.50."""
+    value = Decimal(str(number))
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
+
+
 def quantity(number, unit):
-    return {"_value_1": Decimal(str(number)), "unitCode": unit}
+    return {"_value_1": _decimal(number), "unitCode": unit}
 
 
 def amount(number, currency):
-    return {"_value_1": Decimal(str(number)), "currencyCode": currency}
+    return {"_value_1": _decimal(number), "currencyCode": currency}
 
 
 def message_header(message_id, created, reference_id=""):
@@ -216,7 +222,3 @@ def read_document(body):
     ):
         raise MalformedDocument(f"The {qname.localname} has no MessageHeader/ID.")
     return operations[qname.localname], values
-
-
-def created_now():
-    return datetime.now().astimezone().replace(microsecond=0)
