@@ -146,16 +146,12 @@ class AccountMove(models.Model):
     # cXML invoice (InvoiceDetailRequest): built by account.edi.xml.cxml
     # ------------------------------------------------------------------
 
-    def _punchout_live_cxml_message(self):
-        """The cXML document of this invoice still valid: not refused, not withdrawn."""
+    def _punchout_live_cxml_message(self, kind="cxml_invoice"):
+        """The cXML (or S/4HANA: ``kind``) document of this invoice still valid: not refused,
+        not withdrawn."""
         self.ensure_one()
         return self.punchout_message_ids.filtered(
-            lambda m: (
-                m.kind == "cxml_invoice"
-                and m.direction == "out"
-                and not m.refused
-                and not m.withdrawn
-            )
+            lambda m: m.kind == kind and m.direction == "out" and not m.refused and not m.withdrawn
         )
 
     def _punchout_send_cxml_invoice(self, document=None):
@@ -202,6 +198,31 @@ class AccountMove(models.Model):
                     invoice=self.display_name,
                 )
             ) from None
+        current._send()
+        return current
+
+    def _punchout_send_s4_invoice(self):
+        """Post this invoice to the buyer's S/4HANA (InvoiceRequest), once: a live document is
+        posted again as it is until the buyer's system takes or refuses it."""
+        self.ensure_one()
+        current = self._punchout_live_cxml_message(kind="s4_invoice")
+        if current.state == "done":
+            return current
+        if not current:
+            try:
+                with self.env.cr.savepoint():
+                    current = self.env["punchout.s4"]._queue_invoice(self)
+                    self.env.flush_all()
+            except psycopg2.IntegrityError:
+                raise UserError(
+                    self.env._(
+                        "%(invoice)s is being sent to the buyer's system by someone else right "
+                        "now.",
+                        invoice=self.display_name,
+                    )
+                ) from None
+        elif current.state == "error":
+            current.sudo().attempt_count = 0
         current._send()
         return current
 

@@ -7,6 +7,7 @@ from ..protocol import cxml, einvoice_rules
 _logger = logging.getLogger(__name__)
 
 CXML_METHOD = "punchout_cxml"
+S4_METHOD = "punchout_s4"
 MAX_FINDINGS_SHOWN = 10
 
 
@@ -27,6 +28,14 @@ class AccountMoveSend(models.AbstractModel):
             return bool(
                 move.is_sale_document()
                 and connection.protocol == "cxml"
+                and move._get_punchout_orders()
+            )
+        if method == S4_METHOD:
+            connection = move._get_punchout_connection()
+            return bool(
+                move.is_sale_document()
+                and connection.protocol == "s4"
+                and connection.sudo().s4_invoice_url
                 and move._get_punchout_orders()
             )
         return super()._is_applicable_to_move(method, move)
@@ -65,7 +74,9 @@ class AccountMoveSend(models.AbstractModel):
                 continue
             move_data = moves_data[move]
             edi_format = move_data.get("invoice_edi_format")
-            if CXML_METHOD in (move_data.get("sending_methods") or ()):
+            if S4_METHOD in (move_data.get("sending_methods") or ()):
+                problems += self.env["punchout.s4"]._invoice_problems(move)
+            elif CXML_METHOD in (move_data.get("sending_methods") or ()):
                 builder = move.partner_id.commercial_partner_id._get_edi_builder("cxml")
                 constraints = builder._export_invoice_constraints(
                     move, builder._export_invoice_vals(move)
@@ -149,6 +160,13 @@ class AccountMoveSend(models.AbstractModel):
     @api.model
     def _hook_invoice_document_before_pdf_report_render(self, invoice, invoice_data):  # pylint: disable=missing-return
         super()._hook_invoice_document_before_pdf_report_render(invoice, invoice_data)
+        if S4_METHOD in invoice_data["sending_methods"]:
+            problems = self.env["punchout.s4"]._invoice_problems(invoice)
+            if problems:
+                invoice_data["error"] = {
+                    "error_title": self.env._("The S/4HANA invoice cannot be sent:"),
+                    "errors": problems,
+                }
         if CXML_METHOD not in invoice_data["sending_methods"]:
             return
         if invoice._punchout_live_cxml_message():
@@ -177,6 +195,8 @@ class AccountMoveSend(models.AbstractModel):
     def _call_web_service_after_invoice_pdf_render(self, invoices_data):  # pylint: disable=missing-return
         super()._call_web_service_after_invoice_pdf_render(invoices_data)
         for invoice, invoice_data in invoices_data.items():
+            if S4_METHOD in invoice_data["sending_methods"] and not invoice_data.get("error"):
+                invoice._punchout_send_s4_invoice()
             if CXML_METHOD in invoice_data["sending_methods"] and not invoice_data.get("error"):
                 # Delivery failures do not fail the Send: the document is kept and sent again
                 # by the cron; the invoice shows the buyer's answer.

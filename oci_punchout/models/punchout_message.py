@@ -231,6 +231,15 @@ class PunchoutMessage(models.Model):
              WHERE direction = 'in' AND dedup_key IS NOT NULL
             """
         )
+        # The same for S/4HANA invoices.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS punchout_message_s4_invoice_live_uniq
+                ON punchout_message (move_id)
+             WHERE direction = 'out' AND kind = 's4_invoice'
+               AND refused IS NOT TRUE AND withdrawn IS NOT TRUE
+            """
+        )
         # One live cXML invoice document per invoice (not refused by the buyer, not withdrawn):
         # a retry or a second Send posts that same document (same payloadID) again, so the
         # buyer never gets two.
@@ -640,7 +649,7 @@ class PunchoutMessage(models.Model):
     def _notify_invoice(self):
         """Tell the invoice's followers what the buyer's system did with it."""
         self.ensure_one()
-        if self.kind != "cxml_invoice" or not self.move_id:
+        if self.kind not in ("cxml_invoice", "s4_invoice") or not self.move_id:
             return
         if self.state == "done":
             body = self.env._("The buyer's system accepted the cXML invoice.")

@@ -12,6 +12,7 @@ import zeep
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import zeep as odoo_zeep
 
 from ..protocol import s4
@@ -332,6 +333,89 @@ class PunchoutS4(models.AbstractModel):
             }
         )
         return message
+
+    @api.model
+    def _invoice_problems(self, move):
+        """What keeps ``move`` from being an InvoiceRequest the buyer's S/4HANA can post."""
+        problems = []
+        if not move._get_punchout_po_number():
+            problems.append(
+                self.env._(
+                    "%(invoice)s must bill exactly one purchase order of the buyer: S/4HANA "
+                    "posts an invoice against its purchase order.",
+                    invoice=move.display_name,
+                )
+            )
+        if not move._get_punchout_connection().sudo().s4_invoice_url:
+            problems.append(self.env._("The connection has no Invoice Service."))
+        return problems
+
+    @api.model
+    def _invoice_values(self, move):
+        """The ``Invoice`` of an InvoiceRequest: the buyer's PO and item of each line, the
+        quantities in the buyer's units, net prices and amounts, tax rates and totals."""
+        connection = move._get_punchout_connection()
+        currency = move.currency_id.name
+        lines = move.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        codes = connection._get_unit_codes(lines.product_uom_id)
+        po_number = move._get_punchout_po_number()
+        items = []
+        for line in lines:
+            sale_line = line.sale_line_ids[:1]
+            percent = sum(
+                line.tax_ids.filtered(lambda tax: tax.amount_type == "percent").mapped("amount")
+            )
+            items.append(
+                s4.InvoicedItem(
+                    purchase_order_id=sale_line.order_id.punchout_po_number or po_number,
+                    item_id=sale_line.punchout_po_line_number or None,
+                    description=line.name or line.product_id.display_name,
+                    quantity=Decimal(str(line.quantity)),
+                    unit=codes.get(line.product_uom_id.id) or "C62",
+                    net_price=Decimal(
+                        str(
+                            move.currency_id.round(
+                                line.price_unit * (1 - (line.discount or 0) / 100)
+                            )
+                        )
+                    ),
+                    net_amount=Decimal(str(line.price_subtotal)),
+                    tax_percent=Decimal(str(percent)),
+                )
+            )
+        return s4.invoice(
+            move.name,
+            "CRN" if move.move_type == "out_refund" else "INV",
+            move.invoice_date or fields.Date.context_today(self),
+            currency,
+            Decimal(str(move.amount_untaxed)),
+            Decimal(str(move.amount_tax)),
+            Decimal(str(move.amount_total)),
+            items,
+            due_date=move.invoice_date_due,
+            seller_id=connection.oci_vendor_number or "",
+        )
+
+    @api.model
+    def _queue_invoice(self, move):
+        """Store ``move``'s InvoiceRequest to send (see
+        ``account.move._punchout_send_s4_invoice``).
+
+        :raises UserError: what keeps it from being sent
+        """
+        problems = self._invoice_problems(move)
+        if problems:
+            raise UserError("\n".join(problems))
+        connection = move._get_punchout_connection()
+        values = {"MessageHeader": self._message_header(), "Invoice": self._invoice_values(move)}
+        return self._queue(
+            connection,
+            "s4_invoice",
+            connection.s4_invoice_url,
+            values,
+            order_id=move._get_punchout_orders()[:1].id,
+            move_id=move.id,
+        )
 
     def _set_failed(self, message, code, body, error, status, fault):
         message.ensure_one()

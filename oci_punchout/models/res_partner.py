@@ -10,7 +10,10 @@ class ResPartner(models.Model):
         selection_add=[("cxml", "cXML Invoice (InvoiceDetailRequest)")]
     )
     invoice_sending_method = fields.Selection(
-        selection_add=[("punchout_cxml", "to the buyer's procurement system (cXML)")]
+        selection_add=[
+            ("punchout_cxml", "to the buyer's procurement system (cXML)"),
+            ("punchout_s4", "to the buyer's SAP S/4HANA (SOAP)"),
+        ]
     )
 
     def _get_edi_builder(self, invoice_edi_format):

@@ -30,3 +30,4 @@ from . import test_catalog_oci_json
 from . import test_catalog_level2
 from . import test_catalog_delivery
 from . import test_s4_orders
+from . import test_s4_invoice
