@@ -19,13 +19,20 @@ class PunchoutConnection(models.Model):
         "buyer's cXML order is validated; empty: none sent.",
     )
 
-    def _admin_fields(self):
-        return super()._admin_fields() | {"cxml_ship_notice_url"}
+    s4_delivery_url = fields.Char(
+        string="Delivery Notification Service",
+        help="The buyer's DeliveryRequest_In endpoint (SAP S/4HANA): told when a delivery of "
+        "its order is validated; empty: none sent.",
+    )
 
-    @api.constrains("cxml_ship_notice_url", "test_mode")
+    def _admin_fields(self):
+        return super()._admin_fields() | {"cxml_ship_notice_url", "s4_delivery_url"}
+
+    @api.constrains("cxml_ship_notice_url", "s4_delivery_url", "test_mode")
     def _check_ship_notice_url(self):
         for connection in self:
             connection._check_secret_carrying_url(connection.cxml_ship_notice_url)
+            connection._check_secret_carrying_url(connection.s4_delivery_url)
 
     def action_receive_ship_notices_in_simulator(self):
         """Test connections: let the buyer simulator play the buyer's receipt of ship

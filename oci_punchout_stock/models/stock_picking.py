@@ -5,7 +5,7 @@ from decimal import Decimal
 from odoo import fields, models
 from odoo.tools import float_round
 
-from odoo.addons.oci_punchout.protocol import cxml
+from odoo.addons.oci_punchout.protocol import cxml, s4
 
 _TRACKING_SEPARATORS = re.compile(r"[,;\s]+")
 
@@ -77,7 +77,11 @@ class StockPicking(models.Model):
         )
         orders = moves.sale_line_id.order_id.filtered(
             lambda order: (
-                order.punchout_po_payload_id and order.punchout_connection_id.cxml_ship_notice_url
+                order.punchout_po_payload_id
+                and (
+                    order.punchout_connection_id.cxml_ship_notice_url
+                    or order.punchout_connection_id.s4_delivery_url
+                )
             )
         )
         for connection in orders.punchout_connection_id.sudo():
@@ -95,6 +99,19 @@ class StockPicking(models.Model):
                 notice.previous_payload_id = self.punchout_ship_notice_payload_id
             elif operation != "new":
                 continue  # never told about it: nothing to withdraw
+            version = Message.search_count([("picking_id", "=", self.id)]) + 1
+            if connection.protocol == "s4":
+                message = self._punchout_queue_s4_delivery(
+                    connection, connection_orders, notice, version
+                )
+                messages |= message
+                self.sudo().write(
+                    {
+                        "punchout_ship_notice_digest": digest,
+                        "punchout_ship_notice_payload_id": message.dedup_key,
+                    }
+                )
+                continue
             payload_id = cxml.make_payload_id()
             document = cxml.build_ship_notice_request(
                 self.env["punchout.cxml"]._header(connection, with_secret=True),
@@ -102,7 +119,6 @@ class StockPicking(models.Model):
                 deployment_mode="test" if connection.test_mode else "production",
                 payload_id=payload_id,
             )
-            version = Message.search_count([("picking_id", "=", self.id)]) + 1
             messages |= Message._log(
                 "cxml_ship_notice",
                 "out",
@@ -132,6 +148,53 @@ class StockPicking(models.Model):
         if messages:
             self.env.ref("oci_punchout.ir_cron_punchout_send")._trigger()
         return messages
+
+    def _punchout_queue_s4_delivery(self, connection, orders, notice, version):
+        """The DeliveryRequest of this delivery to the buyer's S/4HANA (what the ship notice
+        ``notice`` says, in SAP's message), stored to send."""
+        action = {"new": "01", "update": "02", "delete": "03"}[notice.operation]
+        values = {
+            "MessageHeader": self.env["punchout.s4"]._message_header(
+                reference_id=orders[:1].punchout_po_payload_id
+            ),
+            "Delivery": s4.delivery(
+                self.name,
+                action,
+                notice.shipment_date.date(),
+                [
+                    s4.DeliveredItem(
+                        portion.order_id,
+                        item.line_number,
+                        item.quantity,
+                        item.unit_of_measure,
+                        batches=item.lots,
+                    )
+                    for portion in notice.portions
+                    for item in portion.items
+                ],
+                expected_date=notice.delivery_date.date() if notice.delivery_date else None,
+                carrier=notice.carrier,
+                tracking=notice.tracking_numbers,
+            ),
+        }
+        message = self.env["punchout.s4"]._queue(
+            connection,
+            "s4_delivery",
+            connection.s4_delivery_url,
+            values,
+            order_id=orders[:1].id,
+            session_id=orders[:1].punchout_session_id.id,
+            picking_id=self.id,
+            dedup_key=f"{connection.id}:delivery:{self.id}:{version}",
+        )
+        self._message_log(
+            body=self.env._(
+                "Delivery notification (%(operation)s) queued for %(buyer)s's S/4HANA.",
+                operation=notice.operation,
+                buyer=connection.partner_id.display_name,
+            )
+        )
+        return message
 
     def _punchout_ship_notice(self, connection, orders, moves, operation):
         """What we tell ``connection``'s buyer about this delivery of ``orders``: one portion
