@@ -29,15 +29,15 @@ class PunchoutS4Controller(http.Controller):
         remote_addr = httprequest.remote_addr
         note_proxy_headers()
         S4 = request.env["punchout.s4"].sudo()
-        if (httprequest.content_length or 0) > s4.soap.MAX_SOAP_BYTES:
+        if (httprequest.content_length or 0) > s4.MAX_SOAP_BYTES:
             return self._refuse(PayloadTooLarge("The request is too large."), remote_addr)
         if request.env["punchout.message"].sudo()._is_throttled(remote_addr):
             return self._refuse(
                 TooManyRequests("Too many failed requests from this address. Try again later."),
                 remote_addr,
             )
-        body = _read_body(httprequest, s4.soap.MAX_SOAP_BYTES + 1)
-        if len(body) > s4.soap.MAX_SOAP_BYTES:
+        body = _read_body(httprequest, s4.MAX_SOAP_BYTES + 1)
+        if len(body) > s4.MAX_SOAP_BYTES:
             return self._refuse(PayloadTooLarge("The request is too large."), remote_addr)
         status, answer, version = S4._receive(
             code,

@@ -9,6 +9,7 @@ request's transaction, so the message log shows them like real ones.
 
 import base64
 import binascii
+import json
 import logging
 import re
 import secrets
@@ -23,7 +24,7 @@ from odoo.http import request
 from odoo.tools import consteq
 
 from ..const import AUTHSERV_ID_PARAM, DTD_PATH_PARAM, MAX_CXML_BYTES
-from ..protocol import cxml, oci
+from ..protocol import cxml, oci, s4
 from ..protocol.cxml import buyer_checks
 from ..protocol.errors import PunchoutProtocolError
 
@@ -144,8 +145,57 @@ class PunchoutSimulatorController(http.Controller):
                 "hook_urls": hook_urls,
                 "charsets": SIMULATOR_CHARSETS,
                 "punch_in_url": f"/punchout/oci/{connection.code}",
+                "s4_documents": self._s4_received(connection),
             },
         )
+
+    def _s4_received(self, connection):
+        """The last documents the simulated S/4HANA took, decoded."""
+        if connection.protocol != "s4":
+            return []
+        messages = (
+            request.env["punchout.message"]
+            .sudo()
+            .search(
+                [
+                    ("connection_id", "=", connection.id),
+                    ("direction", "=", "out"),
+                    ("protocol", "=", "s4"),
+                    ("state", "=", "done"),
+                ],
+                order="id desc",
+                limit=20,
+            )
+        )
+        documents = []
+        for message in messages:
+            try:
+                operation, values = s4.read_document(
+                    s4.parse_envelope(message.payload.encode()).body
+                )
+            except PunchoutProtocolError:
+                continue
+            document = next(value for key, value in values.items() if key != "MessageHeader")
+            documents.append(
+                {
+                    "date": message.create_date,
+                    "operation": operation,
+                    "summary": " ".join(
+                        str(document.get(key))
+                        for key in (
+                            "PurchaseOrderID",
+                            "ConfirmationStatusCode",
+                            "DeliveryID",
+                            "ActionCode",
+                            "InvoiceID",
+                            "TypeCode",
+                        )
+                        if document.get(key)
+                    ),
+                    "values": json.dumps(document, indent=1, ensure_ascii=False),
+                }
+            )
+        return documents
 
     @http.route(
         "/punchout/simulator/return/<int:connection_id>/<string:signature>/<string:charset>",
@@ -172,7 +222,12 @@ class PunchoutSimulatorController(http.Controller):
         items = oci.parse_cart_fields(item_pairs)
         violations = oci.validate_cart_fields(item_pairs, charset=charset, raw_body=raw_body)
         approval = {}
-        if items and not violations and connection.test_mode and connection.alias_email:
+        if (
+            items
+            and not violations
+            and connection.test_mode
+            and (connection.alias_email or connection.protocol == "s4")
+        ):
             # What SAP does next (approval, the PO by e-mail), offered for this very cart only.
             nonce = secrets.token_urlsafe(24)
             cart = urlencode(item_pairs).encode()
@@ -186,6 +241,7 @@ class PunchoutSimulatorController(http.Controller):
                 "can_verify": bool(
                     request.env["ir.config_parameter"].sudo().get_param(AUTHSERV_ID_PARAM)
                 ),
+                "soap": connection.protocol == "s4",
             }
         return request.render(
             "oci_punchout.simulator_return_page",
@@ -230,7 +286,11 @@ class PunchoutSimulatorController(http.Controller):
         the admin types; anyone may e-mail the order inbox anyway.
         """
         connection = request.env["punchout.connection"].sudo().browse(connection_id).exists()
-        if not connection or connection.protocol != "oci" or not _NONCE.match(nonce or ""):
+        if (
+            not connection
+            or connection.protocol not in ("oci", "s4")
+            or not _NONCE.match(nonce or "")
+        ):
             raise NotFound()
         if not connection.test_mode:
             raise Forbidden()
@@ -252,6 +312,8 @@ class PunchoutSimulatorController(http.Controller):
             ):
                 raise Forbidden(request.env._("Wrong password of the connection."))
             order = Simulator._sap_purchase_order(items)
+            if connection.protocol == "s4":
+                return self._send_s4_purchase_order(connection, order, password)
             env = api.Environment(request.env.cr, SUPERUSER_ID, {})
             mail = env["punchout.simulator"]._send_sap_purchase_order(
                 connection, order, po_format, verified=bool(verified)
@@ -269,6 +331,75 @@ class PunchoutSimulatorController(http.Controller):
                 mail_url=f"/odoo/action-oci_punchout.punchout_message_action/{mail.id}",
             )
         return request.render("oci_punchout.simulator_oci_order_page", values)
+
+    def _send_s4_purchase_order(self, connection, order, password):
+        """Play S/4HANA's OrderRequest_Out: the approved cart's PO over SOAP, authenticated
+        with the connection's credentials, taken by the same code as /punchout/s4/<code>."""
+        body, message_id = request.env["punchout.simulator"]._s4_order_request(connection, order)
+        credentials = base64.b64encode(
+            f"{connection.sudo().oci_username}:{password}".encode()
+        ).decode()
+        env = api.Environment(request.env.cr, SUPERUSER_ID, {})
+        status, answer, _version = env["punchout.s4"]._receive(
+            connection.code,
+            body,
+            f"Basic {credentials}",
+            request.httprequest.remote_addr,
+            message_id=message_id,
+        )
+        message = env["punchout.message"].search(
+            [("kind", "=", "s4_order"), ("connection_id", "=", connection.id)],
+            order="id desc",
+            limit=1,
+        )
+        sale_order = message.order_id
+        return request.render(
+            "oci_punchout.simulator_s4_order_page",
+            {
+                "connection": connection,
+                "po_number": order.order_id,
+                "status": status,
+                "fault": s4.parse_fault(answer) if answer else None,
+                "message": message,
+                "sale_order": sale_order,
+                "confirmed": sale_order.state == "sale",
+                "order_url": f"/odoo/action-sale.action_orders/{sale_order.id}"
+                if sale_order
+                else "",
+                "request_body": body.decode(),
+            },
+        )
+
+    @http.route(
+        "/punchout/simulator/<int:connection_id>/<string:signature>/s4/<string:operation>",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+    )
+    def simulator_s4_inbound(self, connection_id, signature, operation, **_kwargs):
+        """Play the buyer's S/4HANA inbound services (test connections): take an order
+        confirmation, delivery notification or invoice as SAP does (our credentials, its
+        purchase order), 202 or a SOAP fault. Set by "Receive documents in the simulator"."""
+        connection = _signed_connection(connection_id, signature, protocol="s4")
+        body = request.httprequest.get_data(cache=False)[: s4.MAX_SOAP_BYTES + 1]
+        version = "1.1"
+        try:
+            version = request.env["punchout.simulator"]._s4_receipt(
+                connection,
+                operation,
+                body,
+                request.httprequest.headers.get("Authorization", ""),
+            )
+        except PunchoutProtocolError as exc:
+            status = 500 if version == "1.1" else 400
+            return request.make_response(
+                s4.build_fault(version, True, exc.message),
+                headers=[("Content-Type", s4.CONTENT_TYPES[version])],
+                status=401 if exc.status == 401 else status,
+            )
+        return request.make_response(b"", status=202)
 
     # ------------------------------------------------------------------
     # cXML: setup, cart message, order

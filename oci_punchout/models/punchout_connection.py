@@ -641,6 +641,27 @@ class PunchoutConnection(models.Model):
                     )
                 )
 
+    def action_receive_s4_documents_in_simulator(self):
+        """Test S/4HANA connections: let the buyer simulator play the buyer's inbound
+        services (order confirmations, invoices; delivery notifications with stock)."""
+        for connection in self:
+            if connection.protocol != "s4" or not connection.test_mode:
+                raise UserError(
+                    self.env._("Only test S/4HANA connections can send to the simulator.")
+                )
+            # Our own simulator on this test connection: no administrator needed.
+            connection.sudo().write(connection._s4_simulator_urls())
+
+    def _s4_simulator_urls(self):
+        self.ensure_one()
+        base_url = self.website_id.get_base_url().rstrip("/")
+        signature = self.env["punchout.simulator"]._signature(self.id)
+        prefix = f"{base_url}/punchout/simulator/{self.id}/{signature}/s4"
+        return {
+            "s4_confirmation_url": f"{prefix}/OrderConfRequest_In",
+            "s4_invoice_url": f"{prefix}/InvoiceRequest_In",
+        }
+
     def action_deliver_catalog(self):
         """Send the catalogue now as the schedule would (the log shows the delivery)."""
         self.ensure_one()

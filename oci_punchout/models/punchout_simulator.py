@@ -1,3 +1,4 @@
+import base64
 import hashlib
 import secrets
 from datetime import datetime, timezone
@@ -8,10 +9,12 @@ from email.utils import format_datetime, make_msgid
 from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.tools.mail import email_normalize_all
+from odoo.tools.misc import consteq
 from odoo.tools.misc import hmac as odoo_hmac
 
 from ..const import AUTHSERV_ID_PARAM
-from ..protocol import cxml, orders
+from ..protocol import cxml, orders, s4
+from ..protocol.errors import PunchoutProtocolError
 
 # How SAP sends an approved purchase order by e-mail: its PO print or the IDoc (XML).
 SAP_PO_FORMATS = ("pdf", "idoc")
@@ -85,6 +88,90 @@ class PunchoutSimulator(models.AbstractModel):
                 for index, item in enumerate(items, 1)
             ],
         )
+
+    @api.model
+    def _s4_order_request(self, connection, order):
+        """S/4HANA's OrderRequest of the purchase order ``order`` (``_sap_purchase_order``):
+        (SOAP request bytes, SAP's message id)."""
+        message_id = secrets.token_hex(16).upper()
+        items = []
+        for item in order.items:
+            quotation, _sep, quotation_item = (item.supplier_part_auxiliary_id or "").partition(
+                "/"
+            )
+            items.append(
+                s4.S4OrderItem(
+                    item_id=item.line_number,
+                    quantity=item.quantity,
+                    unit=item.unit_of_measure or "C62",
+                    seller_product_id=item.supplier_part_id,
+                    description=item.description,
+                    net_price=item.unit_price.amount if item.unit_price else None,
+                    quotation_id=quotation,
+                    quotation_item_id=quotation_item,
+                )
+            )
+        currency = next((i.unit_price.currency for i in order.items if i.unit_price), "")
+        s4_order = s4.S4Order(
+            purchase_order_id=order.order_id,
+            currency=currency or connection.currency_id.name,
+            items=items,
+            order_date=order.order_date.date().isoformat(),
+            seller_id=connection.oci_vendor_number or "",
+        )
+        created = order.order_date.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return s4.build_order_request(
+            s4_order, message_id, created, sender_system="S4HCLNT100"
+        ), message_id
+
+    @api.model
+    def _s4_receipt(self, connection, operation, body, authorization):
+        """Take a document on the simulated S/4HANA's inbound service ``operation`` as SAP
+        does: our credentials (when the connection has them), a document of that service, a
+        purchase order of this buyer. Returns the SOAP version.
+
+        :raises PunchoutProtocolError: why SAP would refuse it
+        """
+        if not connection.test_mode:
+            raise PunchoutProtocolError(self.env._("The simulator only takes test documents."))
+        username = connection.sudo().s4_outbound_username
+        if username:
+            expected = (
+                "Basic "
+                + base64.b64encode(
+                    f"{username}:{connection.sudo().s4_outbound_password or ''}".encode()
+                ).decode()
+            )
+            if not consteq(authorization or "", expected):
+                raise PunchoutProtocolError(self.env._("Wrong credentials."), status=401)
+        message = s4.parse_envelope(body)
+        found, values = s4.read_document(message.body)
+        if found != operation:
+            raise PunchoutProtocolError(
+                self.env._("%(found)s sent to %(operation)s.", found=found, operation=operation)
+            )
+        document = next(value for key, value in values.items() if key != "MessageHeader")
+        items = document.get("Item") or []
+        items = items if isinstance(items, list) else [items]
+        numbers = {document.get("PurchaseOrderID")} | {
+            item.get("PurchaseOrderID") for item in items
+        }
+        numbers.discard(None)
+        known = (
+            self.env["sale.order"]
+            .sudo()
+            .search_count(
+                [
+                    ("punchout_connection_id", "=", connection.id),
+                    ("punchout_po_number", "in", list(numbers)),
+                ]
+            )
+        )
+        if not numbers or known != len(numbers):
+            raise PunchoutProtocolError(
+                self.env._("Unknown purchase order %(po)s.", po=", ".join(sorted(numbers)) or "?")
+            )
+        return message.version
 
     @api.model
     def _send_sap_purchase_order(self, connection, order, po_format, verified=False):

@@ -31,3 +31,4 @@ from . import test_catalog_level2
 from . import test_catalog_delivery
 from . import test_s4_orders
 from . import test_s4_invoice
+from . import test_simulator_s4

@@ -283,6 +283,37 @@ class PunchoutHttpCase(PunchoutCommon, HttpCase):
         self.assertEqual(session.state, "transferred")
         return session
 
+    def simulated_sap_cart(self, lines=None):
+        """Punch in with the buyer simulator's return URL, put ``lines`` ([(product,
+        quantity)], default 3 paper and 12 pens) in the cart, transfer: (the quotation, the
+        return page as the simulated SAP shows it)."""
+        signature = self.env["punchout.simulator"]._signature(self.connection.id)
+        return_url = f"/punchout/simulator/return/{self.connection.id}/{signature}/utf-8"
+        response = self.punch_in(HOOK_URL=self.base_url() + return_url)
+        self.assertEqual(response.status_code, 303, response.text[:300])
+        session = self.last_session()
+        for product, quantity in lines or [(self.product_paper, 3), (self.product_pen, 12)]:
+            self.add_to_cart(product, quantity)
+        transfer = self.url_open(
+            "/punchout/transfer",
+            data={"csrf_token": self.csrf_token(), "punchout_session_id": session.id},
+        )
+        form, pairs = self.parse_return_form(transfer.content)
+        self.assertEqual(form.get("action"), self.base_url() + return_url)
+        page = self.url_open(return_url, data=pairs)
+        self.assertEqual(page.status_code, 200)
+        return session.order_id, page
+
+    @staticmethod
+    def simulator_approval_form(page):
+        """(action, hidden fields) of the simulated SAP's approval form on a return page."""
+        document = html.fromstring(page.text)
+        (form,) = document.xpath("//div[hasclass('o_punchout_sim_approval')]//form")
+        return form.get("action"), {
+            field.get("name"): field.get("value")
+            for field in form.xpath(".//input[@type='hidden']")
+        }
+
     @staticmethod
     def parse_return_form(content, charset="utf-8"):
         """The OCI return page as the buyer's browser sees it: (form element, [(name, value)])."""

@@ -4,8 +4,6 @@ to the order inbox, or rejects the cart."""
 
 import re
 
-from lxml import html
-
 from odoo.tests import tagged
 
 from .common import PASSWORD, PunchoutHttpCase
@@ -33,36 +31,10 @@ class TestSimulatorSapApproval(PunchoutHttpCase):
         cls.env["ir.config_parameter"].set_param("oci_punchout.mail_authserv_id", OUR_MAIL_SERVER)
 
     def cart_in_sap(self):
-        """Punch in with the simulator's return URL, shop, transfer: the return page as the
-        simulated SAP shows it."""
-        simulator = self.env["punchout.simulator"]
-        signature = simulator._signature(self.connection.id)
-        return_url = f"/punchout/simulator/return/{self.connection.id}/{signature}/utf-8"
-        response = self.punch_in(HOOK_URL=self.base_url() + return_url)
-        self.assertEqual(response.status_code, 303, response.text[:300])
-        session = self.last_session()
-        self.add_to_cart(self.product_paper, 3)
-        self.add_to_cart(self.product_pen, 12)
-        transfer = self.url_open(
-            "/punchout/transfer",
-            data={"csrf_token": self.csrf_token(), "punchout_session_id": session.id},
-        )
-        form, pairs = self.parse_return_form(transfer.content)
-        self.assertEqual(form.get("action"), self.base_url() + return_url)
-        page = self.url_open(return_url, data=pairs)
-        self.assertEqual(page.status_code, 200)
-        return session.order_id, page
-
-    def approval_form(self, page):
-        document = html.fromstring(page.text)
-        (form,) = document.xpath("//div[hasclass('o_punchout_sim_approval')]//form")
-        return form.get("action"), {
-            field.get("name"): field.get("value")
-            for field in form.xpath(".//input[@type='hidden']")
-        }
+        return self.simulated_sap_cart()
 
     def approve(self, page, **values):
-        action, fields = self.approval_form(page)
+        action, fields = self.simulator_approval_form(page)
         fields.update({"password": PASSWORD, "po_format": "pdf", "decision": "approve"})
         fields.update(values)
         return self.url_open(action, data=fields)
@@ -119,7 +91,7 @@ class TestSimulatorSapApproval(PunchoutHttpCase):
 
     def test_approval_needs_the_signed_cart_and_the_password(self):
         _quotation, page = self.cart_in_sap()
-        action, fields = self.approval_form(page)
+        action, fields = self.simulator_approval_form(page)
         wrong_password = {**fields, "password": "guessed", "decision": "approve"}
         self.assertEqual(self.url_open(action, data=wrong_password).status_code, 403)
         forged = {**fields, "password": PASSWORD, "cart_signature": "forged"}

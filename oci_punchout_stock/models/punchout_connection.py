@@ -34,6 +34,11 @@ class PunchoutConnection(models.Model):
             connection._check_secret_carrying_url(connection.cxml_ship_notice_url)
             connection._check_secret_carrying_url(connection.s4_delivery_url)
 
+    def _s4_simulator_urls(self):
+        urls = super()._s4_simulator_urls()
+        prefix = urls["s4_confirmation_url"].rsplit("/", 1)[0]
+        return {**urls, "s4_delivery_url": f"{prefix}/DeliveryRequest_In"}
+
     def action_receive_ship_notices_in_simulator(self):
         """Test connections: let the buyer simulator play the buyer's receipt of ship
         notices."""

@@ -40,6 +40,7 @@ from .orders import (
 )
 from .soap import (
     CONTENT_TYPES,
+    MAX_SOAP_BYTES,
     SOAP11_NS,
     SOAP12_NS,
     SoapMessage,
@@ -74,6 +75,7 @@ __all__ = [
     "CONFIRMATION_STATUSES",
     "CONTENT_TYPES",
     "EDI_NS",
+    "MAX_SOAP_BYTES",
     "OPERATIONS",
     "SOAP11_NS",
     "SOAP12_NS",
