@@ -392,7 +392,7 @@ class PunchoutConnection(models.Model):
         "message names are needed). Empty: the project's own. It must be self-contained: "
         "nothing it imports is fetched.",
     )
-    s4_wsdl_name = fields.Char()
+    s4_wsdl_name = fields.Char(string="WSDL File Name")
     s4_endpoint_url = fields.Char(
         string="Purchase Order Endpoint", compute="_compute_catalogue_url"
     )
