@@ -3,13 +3,14 @@
 # to a confirmed order (scripts/benchmark_cxml.py), against Odoo's own equivalents measured in the
 # same run (ratios), plus SQL query counts per request from the server's access log.
 #
-#   scripts/benchmark.sh [--oci | --cxml] [--mail] [--invoice] [--delivery] [--fresh] [--rounds N]
-#                        [--warmup N] [--cycles N] [--in-process] [--json FILE]
+#   scripts/benchmark.sh [--oci | --cxml] [--mail] [--invoice] [--delivery] [--catalog] [--fresh]
+#                        [--rounds N] [--warmup N] [--cycles N] [--in-process] [--json FILE]
 #
 # Runs both benchmarks, or only the one named (--oci, --cxml). --rounds and --warmup go to each
-# benchmark run (defaults: OCI 20 and 3, cXML 5 and 1, mail 10 and 1, invoice 5 and 1); --cycles
-# to the OCI one; --in-process makes the cXML one also measure inside its own process. With both,
-# --json FILE gets the OCI results and FILE's name with .cxml before its extension the cXML ones.
+# benchmark run (defaults: OCI 20 and 3, cXML 5 and 1, mail 10 and 1, invoice 5 and 1, delivery
+# 10 and 1, catalogue 3 and 1); --cycles to the OCI one; --in-process makes the cXML one also
+# measure inside its own process. With both, --json FILE gets the OCI results and FILE's name with
+# .cxml before its extension the cXML ones.
 # --mail runs scripts/benchmark_mail.py (purchase orders by e-mail, XML and PDF, against the
 # cXML OrderRequest, in-process, no server): alone, or with the one named (--oci, --cxml); its
 # JSON then goes to FILE's name with .mail before its extension.
@@ -23,6 +24,12 @@
 # oci_punchout_bench_delivery (BENCH_DB's name with _delivery: the stock bridge module
 # oci_punchout_stock and demo data): alone, or with the others named; its JSON then goes to
 # FILE's name with .delivery before its extension.
+# --catalog runs scripts/benchmark_catalog.py (the catalogue export of the demo OCI connection in
+# every format for 1,000 and 10,000 products: time, queries, peak memory, against the shop's
+# product list pages for the same products, in-process, no server) on oci_punchout_bench_catalog
+# (BENCH_DB's name with _catalog: oci_punchout and demo data; its 10,000 products made once):
+# alone, or with the others named; its JSON then goes to FILE's name with .catalog before its
+# extension.
 # Uses the database oci_punchout_bench (created with oci_punchout, sale_edi_ubl (Odoo's UBL order
 # import, the cXML benchmark's reference) and demo data when missing, or again with --fresh),
 # starts Odoo on 127.0.0.1 (port 8269, or the next free one) for the run only, and stops it at
@@ -43,6 +50,7 @@ RUN_CXML=1
 RUN_MAIL=0
 RUN_INVOICE=0
 RUN_DELIVERY=0
+RUN_CATALOG=0
 NAMED=0
 JSON=""
 BENCH_ARGS=()
@@ -62,6 +70,7 @@ while [ $# -gt 0 ]; do
         --mail) RUN_MAIL=1 ;;
         --invoice) RUN_INVOICE=1 ;;
         --delivery) RUN_DELIVERY=1 ;;
+        --catalog) RUN_CATALOG=1 ;;
         --in-process) CXML_ARGS+=("$1") ;;
         --rounds | --warmup)
             [ $# -ge 2 ] || die "$1 needs a value"
@@ -79,7 +88,7 @@ while [ $# -gt 0 ]; do
             shift
             ;;
         -h | --help)
-            sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,40p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *) die "unknown argument: $1 (see --help)" ;;
@@ -87,8 +96,8 @@ while [ $# -gt 0 ]; do
     shift
 done
 [ "$RUN_OCI" = 1 ] || [ "$RUN_CXML" = 1 ] || die "--oci and --cxml exclude each other."
-if { [ "$RUN_MAIL" = 1 ] || [ "$RUN_INVOICE" = 1 ] || [ "$RUN_DELIVERY" = 1 ]; } \
-    && [ "$NAMED" = 0 ]; then
+if { [ "$RUN_MAIL" = 1 ] || [ "$RUN_INVOICE" = 1 ] || [ "$RUN_DELIVERY" = 1 ] \
+    || [ "$RUN_CATALOG" = 1 ]; } && [ "$NAMED" = 0 ]; then
     RUN_OCI=0
     RUN_CXML=0
 fi
@@ -124,6 +133,15 @@ if [ -n "$JSON" ] && [ "$RUN_DELIVERY" = 1 ]; then
         DELIVERY_ARGS+=(--json "$JSON")
     fi
 fi
+CATALOG_ARGS=()
+if [ -n "$JSON" ] && [ "$RUN_CATALOG" = 1 ]; then
+    if [ "$RUN_OCI" = 1 ] || [ "$RUN_CXML" = 1 ] || [ "$RUN_MAIL" = 1 ] \
+        || [ "$RUN_INVOICE" = 1 ] || [ "$RUN_DELIVERY" = 1 ]; then
+        CATALOG_ARGS+=(--json "$(json_beside catalog)")
+    else
+        CATALOG_ARGS+=(--json "$JSON")
+    fi
+fi
 if [ -n "$JSON" ] && { [ "$RUN_OCI" = 1 ] || [ "$RUN_CXML" = 1 ]; }; then
     if [ "$RUN_OCI" = 1 ]; then
         OCI_ARGS+=(--json "$JSON")
@@ -150,6 +168,9 @@ INVOICE_MODULES="oci_punchout,l10n_nl"
 # The delivery benchmark: the stock bridge module (stock and delivery) in a database of its own.
 DELIVERY_DB="${DB}_delivery"
 DELIVERY_MODULES="oci_punchout_stock"
+# The catalogue benchmark: 10,000 products of its own, kept out of the other benchmarks' shops.
+CATALOG_DB="${DB}_catalog"
+CATALOG_MODULES="oci_punchout"
 
 # modules_installed DB MODULES: all of MODULES (comma-separated) are installed in DB.
 modules_installed() {
@@ -206,6 +227,9 @@ fi
 if [ "$RUN_DELIVERY" = 1 ]; then
     build_db "$DELIVERY_DB" "$DELIVERY_MODULES"
 fi
+if [ "$RUN_CATALOG" = 1 ]; then
+    build_db "$CATALOG_DB" "$CATALOG_MODULES"
+fi
 
 # Orders by e-mail and e-invoices: in-process only (their own cursors on the database), before
 # any server runs.
@@ -221,6 +245,10 @@ fi
 if [ "$RUN_DELIVERY" = 1 ]; then
     "$PYTHON" "$ROOT/scripts/benchmark_delivery.py" --db "$DELIVERY_DB" \
         --addons-path "$ADDONS_PATH" "${BENCH_ARGS[@]}" "${DELIVERY_ARGS[@]}" || status=$?
+fi
+if [ "$RUN_CATALOG" = 1 ]; then
+    "$PYTHON" "$ROOT/scripts/benchmark_catalog.py" --db "$CATALOG_DB" \
+        --addons-path "$ADDONS_PATH" "${BENCH_ARGS[@]}" "${CATALOG_ARGS[@]}" || status=$?
 fi
 if [ "$RUN_OCI" = 0 ] && [ "$RUN_CXML" = 0 ]; then
     exit "$status"
