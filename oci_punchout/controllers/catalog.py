@@ -5,10 +5,12 @@ import tempfile
 from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 from werkzeug.wsgi import wrap_file
 
-from odoo import fields, http
+from odoo import http
 from odoo.http import Response, request
 
 from ..models.punchout_catalog import CATALOG_FORMATS
+from ..protocol import catalog
+from ..protocol.errors import MalformedDocument
 
 # Written to disk beyond this size: memory stays flat whatever the catalogue's size.
 SPOOL_BYTES = 8 * 1024 * 1024
@@ -24,8 +26,9 @@ class PunchoutCatalogController(http.Controller):
         sitemap=False,
     )
     def catalog(self, code, catalog_format, since=None, **_kwargs):
-        """The catalogue of connection ``code`` in ``catalog_format`` (cxml-index, bmecat),
-        only the products changed since ``since`` (ISO date-time) when given. Internal users
+        """The catalogue of connection ``code`` in ``catalog_format`` (cxml-index, cif, bmecat,
+        oci5-json), only the products changed since ``since`` (ISO 8601, UTC unless it has a
+        zone; or YYYYMMDDhhmmss) when given. Internal users
         with sales rights only; the products left out are noted on the connection."""
         user = request.env.user
         if not (user._is_internal() and user.has_group("sales_team.group_sale_salesman")):
@@ -38,8 +41,8 @@ class PunchoutCatalogController(http.Controller):
         if not connection or connection.company_id not in user.company_ids:
             raise NotFound()
         try:
-            since = fields.Datetime.to_datetime(since.replace("T", " ")) if since else None
-        except ValueError:
+            since = catalog.parse_last_updated(since) if since else None
+        except MalformedDocument:
             raise BadRequest(request.env._("'since' is not a date and time.")) from None
         label, extension, mimetype = CATALOG_FORMATS[catalog_format]
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115

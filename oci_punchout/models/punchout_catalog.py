@@ -97,7 +97,8 @@ class PunchoutCatalog(models.AbstractModel):
                         "classification": (scheme, code),
                     },
                 )
-            # Constant memory: what this batch loaded is not kept.
+            # Constant memory: what this batch loaded (variants and their templates) is not kept.
+            batch.product_tmpl_id.invalidate_recordset()
             batch.invalidate_recordset()
 
     @api.model

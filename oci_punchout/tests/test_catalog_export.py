@@ -3,14 +3,17 @@ punching in (assortment, pricelist prices with their quantity breaks), valid aga
 XSD and cXML.dtd, products the buyer's system would refuse left out and named."""
 
 import csv
+import io
+import json
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from lxml import etree
 
-from odoo import Command, fields
-from odoo.tests import tagged
+from odoo import Command
+from odoo.tests import TransactionCase, tagged
 
-from ..protocol.catalog import BMECAT_NS
+from ..protocol.catalog import BMECAT_NS, validate_catalog_json
 from .common import SHARED, PunchoutHttpCase, assert_valid_cxml
 
 NS = {"b": BMECAT_NS}
@@ -44,7 +47,7 @@ class TestCatalogExport(PunchoutHttpCase):
 
     def download(self, catalog_format, **params):
         self.authenticate(self.manager.login, "sales-manager-pw")
-        query = "&".join(f"{k}={v}" for k, v in params.items())
+        query = urlencode(params)
         response = self.url_open(
             f"/punchout/catalog/buyer-sap/{catalog_format}" + (f"?{query}" if query else "")
         )
@@ -138,7 +141,8 @@ class TestCatalogExport(PunchoutHttpCase):
         self.assertIn("Copy paper", note.body)
 
     def test_incremental_catalogue_holds_the_changed_products(self):
-        since = fields.Datetime.now() - timedelta(seconds=1)
+        # Odoo writes the transaction's start time (the test's) as a change's write_date.
+        since = self.env.cr.now() - timedelta(seconds=1)
         self.env.cr.execute(
             "UPDATE product_template SET write_date = %s WHERE id IN %s",
             [
@@ -171,3 +175,41 @@ class TestCatalogExport(PunchoutHttpCase):
         self.assertEqual(self.url_open("/punchout/catalog/buyer-sap/bmecat").status_code, 403)
         self.assertEqual(self.download("csv").status_code, 404)
         self.assertEqual(self.download("bmecat", since="yesterday").status_code, 400)
+
+
+@tagged("post_install", "-at_install")
+class TestDemoCatalogues(TransactionCase):
+    """The demo buyer's catalogue in every format, as its system would load it."""
+
+    def export(self, catalog_format):
+        connection = self.env.ref("oci_punchout.demo_connection_oci")
+        out = io.BytesIO()
+        count, skipped = self.env["punchout.catalog"]._export(connection, catalog_format, out)
+        self.assertGreater(count, 0)
+        # What is left out is named with its reason.
+        self.assertTrue(all(name and reason for name, reason in skipped))
+        return count, out.getvalue()
+
+    def test_every_format_is_valid(self):
+        count, data = self.export("bmecat")
+        schema = etree.XMLSchema(etree.parse(str(SHARED / "testdata/bmecat-2005/bmecat_2005.xsd")))
+        root = etree.fromstring(data)
+        self.assertTrue(schema.validate(root), schema.error_log.filter_from_errors())
+        self.assertEqual(len(root.findall("b:T_NEW_CATALOG/b:PRODUCT", NS)), count)
+
+        count, data = self.export("cxml-index")
+        root = assert_valid_cxml(data, dtd="cXML")
+        self.assertEqual(len(root.findall("IndexItem/IndexItemAdd")), count)
+
+        count, data = self.export("cif")
+        lines = data.decode().split("\n")
+        header = dict(line.split(": ", 1) for line in lines[1 : lines.index("DATA")])
+        self.assertEqual(int(header["ITEMCOUNT"]), count)
+        names = header["FIELDNAMES"].split(",")
+        rows = list(csv.reader(lines[lines.index("DATA") + 1 : lines.index("ENDOFDATA")]))
+        self.assertEqual(len(rows), count)
+        self.assertTrue(all(len(row) == len(names) for row in rows))
+
+        count, data = self.export("oci5-json")
+        self.assertEqual(validate_catalog_json(data), [])
+        self.assertEqual(len(json.loads(data)["ITEMS"]), count)

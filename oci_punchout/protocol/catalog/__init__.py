@@ -13,6 +13,7 @@ from .oci_json import (
     catalog_item,
     page_count,
     parse_download_request,
+    parse_last_updated,
     validate_catalog_json,
     write_catalog_json,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "catalog_item",
     "page_count",
     "parse_download_request",
+    "parse_last_updated",
     "validate_catalog_json",
     "write_bmecat",
     "write_catalog_json",
