@@ -1,6 +1,7 @@
 import os
 import re
 from contextlib import contextmanager
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from unittest.mock import patch
@@ -12,7 +13,7 @@ from odoo.tests import HttpCase
 
 from odoo.addons.base.tests.common import BaseCommon
 
-from ..protocol import cxml
+from ..protocol import cxml, s4
 
 SHARED = Path(
     os.environ.get("PUNCHOUT_SHARED") or Path(__file__).resolve().parents[2].parent / "shared"
@@ -215,6 +216,21 @@ class PunchoutCommon(BaseCommon):
         )
 
     @classmethod
+    def _add_pen_quantity_break(cls):
+        """A quantity break in the buyer's pricelist: pens cost 15 from 100 on."""
+        cls.pricelist.item_ids = [
+            Command.create(
+                {
+                    "applied_on": "0_product_variant",
+                    "product_id": cls.product_pen.id,
+                    "min_quantity": 100,
+                    "compute_price": "fixed",
+                    "fixed_price": 15.0,
+                }
+            )
+        ]
+
+    @classmethod
     def _create_portal_user(cls, name, login, parent=None):
         partner = cls.env["res.partner"].create(
             {"name": name, "email": login, "parent_id": (parent or cls.buyer).id}
@@ -263,6 +279,30 @@ class PunchoutHttpCase(PunchoutCommon, HttpCase):
     def add_to_cart(self, product, quantity):
         return self.make_jsonrpc_request(
             "/shop/cart/update_json", {"product_id": product.id, "add_qty": quantity}
+        )
+
+    @staticmethod
+    def s4_purchase_order(session, po_number="4500000123", **values):
+        """The PO the buyer's S/4HANA makes of a transferred OCI cart (``session``): items 10,
+        20... with our quotation and line as their QuotationReference."""
+        lines = session.order_id.order_line
+        items = [
+            s4.S4OrderItem(
+                item_id=10 * index,
+                quantity=Decimal(str(line.product_uom_qty)),
+                unit="EA",
+                seller_product_id=line.product_id.default_code,
+                net_price=Decimal(str(line.price_unit)),
+                quotation_id=line.order_id.name,
+                quotation_item_id=str(line.id),
+            )
+            for index, line in enumerate(lines, start=1)
+        ]
+        return s4.S4Order(
+            purchase_order_id=po_number,
+            currency=session.order_id.currency_id.name,
+            items=items,
+            **values,
         )
 
     def transfer_oci_cart(self, lines, code="buyer-sap"):

@@ -24,18 +24,7 @@ class TestCatalogExport(PunchoutHttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # A quantity break: from 100 pens on, 15.
-        cls.pricelist.item_ids = [
-            Command.create(
-                {
-                    "applied_on": "0_product_variant",
-                    "product_id": cls.product_pen.id,
-                    "min_quantity": 100,
-                    "compute_price": "fixed",
-                    "fixed_price": 15.0,
-                }
-            )
-        ]
+        cls._add_pen_quantity_break()
         cls.manager = cls.env["res.users"].create(
             {
                 "name": "Sales manager",

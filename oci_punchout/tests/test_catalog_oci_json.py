@@ -33,18 +33,7 @@ class TestCatalogOciJson(PunchoutHttpCase):
                 for colour in ("black", "blue", "red", "green", "orange")
             ]
         )
-        # A quantity break for the pen: from 100 on, 15.
-        cls.pricelist.item_ids = [
-            Command.create(
-                {
-                    "applied_on": "0_product_variant",
-                    "product_id": cls.product_pen.id,
-                    "min_quantity": 100,
-                    "compute_price": "fixed",
-                    "fixed_price": 15.0,
-                }
-            )
-        ]
+        cls._add_pen_quantity_break()
 
     def download(self, password=PASSWORD, **params):
         values = {"USERNAME": "buyer", "PASSWORD": password, "FUNCTION": "DOWNLOADJSON", **params}

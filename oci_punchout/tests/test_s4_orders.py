@@ -31,26 +31,7 @@ class TestS4Orders(PunchoutHttpCase):
         cls.connection.protocol = "s4"
 
     def po_of(self, session, po_number="4500000123", **values):
-        """SAP's PO of a transferred OCI cart: items 10, 20... with our quotation references."""
-        lines = session.order_id.order_line
-        items = [
-            s4.S4OrderItem(
-                item_id=10 * index,
-                quantity=Decimal(str(line.product_uom_qty)),
-                unit="EA",
-                seller_product_id=line.product_id.default_code,
-                net_price=Decimal(str(line.price_unit)),
-                quotation_id=line.order_id.name,
-                quotation_item_id=str(line.id),
-            )
-            for index, line in enumerate(lines, start=1)
-        ]
-        return s4.S4Order(
-            purchase_order_id=po_number,
-            currency=session.order_id.currency_id.name,
-            items=items,
-            **values,
-        )
+        return self.s4_purchase_order(session, po_number, **values)
 
     def post(self, body, authorization=None, query="", version="1.1"):
         headers = {
@@ -249,7 +230,7 @@ class TestS4Confirmations(PunchoutHttpCase):
     def order(self, lines):
         session = self.transfer_oci_cart(lines)
         body = s4.build_order_request(
-            TestS4Orders.po_of(self, session), "0050569E8C3A1EDF", "2026-12-05T09:30:00Z"
+            self.s4_purchase_order(session), "0050569E8C3A1EDF", "2026-12-05T09:30:00Z"
         )
         response = self.url_open(
             URL, data=body, headers={"Content-Type": "text/xml", "Authorization": _auth()}

@@ -2,7 +2,6 @@
 SOAP purchase order is validated, changed with a later tracking number, cancelled by a return."""
 
 import base64
-from decimal import Decimal
 
 from odoo.tests import tagged
 
@@ -29,20 +28,8 @@ class TestS4Delivery(StockCxmlCase):
     def s4_order(self, po_number="4500000321"):
         """An OCI cart of 3 paper and 12 pens, ordered by the buyer's S/4HANA over SOAP."""
         session = self.transfer_oci_cart([(self.product_paper, 3), (self.product_pen, 12)])
-        items = [
-            s4.S4OrderItem(
-                item_id=10 * index,
-                quantity=Decimal(str(line.product_uom_qty)),
-                unit="EA",
-                seller_product_id=line.product_id.default_code,
-                net_price=Decimal(str(line.price_unit)),
-                quotation_id=line.order_id.name,
-                quotation_item_id=str(line.id),
-            )
-            for index, line in enumerate(session.order_id.order_line, start=1)
-        ]
         body = s4.build_order_request(
-            s4.S4Order(po_number, session.order_id.currency_id.name, items=items),
+            self.s4_purchase_order(session, po_number),
             "0050569E8C3A1EDF",
             "2026-12-05T09:30:00Z",
         )
