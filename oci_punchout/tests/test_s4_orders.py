@@ -13,6 +13,7 @@ from requests.auth import HTTPBasicAuth
 from odoo import fields
 from odoo.tests import tagged
 
+from ..const import THROTTLE_MAX_FAILURES
 from ..protocol import s4
 from .common import PASSWORD, PunchoutHttpCase, mock_buyer_system
 
@@ -153,6 +154,19 @@ class TestS4Orders(PunchoutHttpCase):
         )
         self.assertEqual(response.status_code, 400)
         self.assertTrue(s4.parse_fault(response.content)[0])
+
+    def test_failed_logins_are_throttled(self):
+        session = self.transfer_oci_cart([(self.product_pen, 5)])
+        body = s4.build_order_request(self.po_of(session), "MSG-1", "2026-12-05T09:30:00Z")
+        for _attempt in range(THROTTLE_MAX_FAILURES):
+            self.assertEqual(
+                self.post(body, authorization=_auth(password="guess")).status_code, 401
+            )
+        # Now even the right password waits: the address is throttled, nothing is read.
+        response = self.post(body)
+        self.assertEqual(response.status_code, 429)
+        self.assertIn("Too many", s4.parse_fault(response.content)[1])
+        self.assertEqual(session.order_id.state, "sent")
 
     def test_huge_body_and_unknown_connection(self):
         response = self.url_open(
