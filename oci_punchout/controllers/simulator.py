@@ -101,6 +101,45 @@ def _check_text(check):
     return request.env._(check.text, **check.values)  # pylint: disable=translation-required
 
 
+def simulated_cxml_receipt(connection, body, parse, po_numbers, accepted):
+    """(status code, message) a buyer's system answers to a cXML document we send (an invoice,
+    a ship notice): test connections only, within size, our credentials and secret, purchase
+    orders it knows. ``parse`` reads ``body``; ``po_numbers(request)`` are the orders it names;
+    ``accepted(request)`` the message when it is taken."""
+    env = request.env
+    if not connection.test_mode:
+        return 403, env._("The simulator only takes documents of test connections.")
+    if len(body) > MAX_CXML_BYTES:
+        return 413, env._("The document is too large.")
+    envelope = parse(body, max_bytes=MAX_CXML_BYTES)
+    failed = buyer_checks.check_received_document(
+        envelope,
+        buyer=env["punchout.cxml"]._buyer_credential(connection),
+        expected_secret=connection.cxml_outbound_secret,
+        test_system=True,
+    )
+    if failed:
+        return failed.status, _check_text(failed)
+    numbers = set(po_numbers(envelope.request))
+    known = set(
+        env["sale.order"]
+        .sudo()
+        .search(
+            [
+                ("punchout_connection_id", "=", connection.id),
+                ("punchout_po_number", "in", list(numbers)),
+            ]
+        )
+        .mapped("punchout_po_number")
+    )
+    if not numbers or numbers - known:
+        return 400, env._(
+            "Unknown purchase order %(po)s: the buyer's system cannot match this document.",
+            po=", ".join(sorted(numbers - known)) or "?",
+        )
+    return 200, accepted(envelope.request)
+
+
 def _find_cart_field(form, field_name):
     """(posted name, value) of the cart field, its name matched case-insensitively."""
     wanted = (field_name or "cxml-urlencoded").strip().lower()
@@ -642,39 +681,15 @@ class PunchoutSimulatorController(http.Controller):
 
     def _simulated_invoice_receipt(self, connection, body):
         """(status code, message) a buyer's system would answer to the invoice ``body``."""
-        if not connection.test_mode:
-            return 403, request.env._("The simulator only takes invoices of test connections.")
-        if len(body) > MAX_CXML_BYTES:
-            return 413, request.env._("The invoice is too large.")
-        envelope = cxml.parse_invoice_detail_request(body, max_bytes=MAX_CXML_BYTES)
-        failed = buyer_checks.check_received_document(
-            envelope,
-            buyer=request.env["punchout.cxml"]._buyer_credential(connection),
-            expected_secret=connection.cxml_outbound_secret,
-            test_system=True,
-        )
-        if failed:
-            return failed.status, _check_text(failed)
-        invoice = envelope.request
-        order = (
-            request.env["sale.order"]
-            .sudo()
-            .search(
-                [
-                    ("punchout_connection_id", "=", connection.id),
-                    ("punchout_po_number", "=", invoice.order_id),
-                ],
-                limit=1,
-            )
-        )
-        if not order:
-            return 400, request.env._(
-                "Unknown purchase order %(po)s: the buyer's system cannot match this invoice.",
+        return simulated_cxml_receipt(
+            connection,
+            body,
+            cxml.parse_invoice_detail_request,
+            lambda invoice: [invoice.order_id],
+            lambda invoice: request.env._(
+                "Invoice %(invoice)s received for purchase order %(po)s (%(purpose)s).",
+                invoice=invoice.invoice_id,
                 po=invoice.order_id,
-            )
-        return 200, request.env._(
-            "Invoice %(invoice)s received for purchase order %(po)s (%(purpose)s).",
-            invoice=invoice.invoice_id,
-            po=invoice.order_id,
-            purpose=invoice.purpose,
+                purpose=invoice.purpose,
+            ),
         )

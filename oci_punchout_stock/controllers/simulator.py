@@ -4,9 +4,11 @@ from odoo import http
 from odoo.http import request
 
 from odoo.addons.oci_punchout.const import MAX_CXML_BYTES
-from odoo.addons.oci_punchout.controllers.simulator import _check_text, _signed_connection
+from odoo.addons.oci_punchout.controllers.simulator import (
+    _signed_connection,
+    simulated_cxml_receipt,
+)
 from odoo.addons.oci_punchout.protocol import cxml
-from odoo.addons.oci_punchout.protocol.cxml import buyer_checks
 from odoo.addons.oci_punchout.protocol.errors import PunchoutProtocolError
 
 
@@ -36,45 +38,15 @@ class PunchoutSimulatorShipNotice(http.Controller):
 
     def _simulated_ship_notice_receipt(self, connection, body):
         """(status code, message) a buyer's system would answer to the ship notice ``body``."""
-        if not connection.test_mode:
-            return 403, request.env._("The simulator only takes ship notices of test connections.")
-        if len(body) > MAX_CXML_BYTES:
-            return 413, request.env._("The ship notice is too large.")
-        envelope = cxml.parse_ship_notice_request(body, max_bytes=MAX_CXML_BYTES)
-        failed = buyer_checks.check_received_document(
-            envelope,
-            buyer=request.env["punchout.cxml"]._buyer_credential(connection),
-            expected_secret=connection.cxml_outbound_secret,
-            test_system=True,
-        )
-        if failed:
-            return failed.status, _check_text(failed)
-        notice = envelope.request
-        orders = (
-            request.env["sale.order"]
-            .sudo()
-            .search(
-                [
-                    ("punchout_connection_id", "=", connection.id),
-                    (
-                        "punchout_po_number",
-                        "in",
-                        [portion.order_id for portion in notice.portions],
-                    ),
-                ]
-            )
-        )
-        unknown = {portion.order_id for portion in notice.portions} - set(
-            orders.mapped("punchout_po_number")
-        )
-        if unknown:
-            return 400, request.env._(
-                "Unknown purchase order %(po)s: the buyer's system cannot match this ship notice.",
-                po=", ".join(sorted(unknown)),
-            )
-        return 200, request.env._(
-            "Ship notice %(shipment)s (%(operation)s) received for purchase order %(po)s.",
-            shipment=notice.shipment_id,
-            operation=notice.operation,
-            po=", ".join(sorted(orders.mapped("punchout_po_number"))),
+        return simulated_cxml_receipt(
+            connection,
+            body,
+            cxml.parse_ship_notice_request,
+            lambda notice: [portion.order_id for portion in notice.portions],
+            lambda notice: request.env._(
+                "Ship notice %(shipment)s (%(operation)s) received for purchase order %(po)s.",
+                shipment=notice.shipment_id,
+                operation=notice.operation,
+                po=", ".join(sorted({portion.order_id for portion in notice.portions})),
+            ),
         )
