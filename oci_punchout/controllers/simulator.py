@@ -45,6 +45,32 @@ def _signed_connection(connection_id, signature, protocol=None):
     return connection
 
 
+def _signed_cart(connection_id, protocols, nonce, cart_data, cart_signature):
+    """(connection, cart bytes) of a cart this simulator received and signed on its return
+    page, for a test connection of one of ``protocols``: what approving it may send.
+
+    :raises NotFound: no such connection of those protocols, or a malformed nonce
+    :raises Forbidden: a production connection (a simulated order would be a real one), or a
+        signature that is not ours
+    :raises BadRequest: a cart too large or not base64
+    """
+    connection = request.env["punchout.connection"].sudo().browse(connection_id).exists()
+    if not connection or connection.protocol not in protocols or not _NONCE.match(nonce or ""):
+        raise NotFound()
+    if not connection.test_mode:
+        raise Forbidden()
+    if len(cart_data) > MAX_CXML_BYTES * 2:
+        raise BadRequest()
+    try:
+        cart = base64.b64decode(cart_data, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequest() from None
+    expected = request.env["punchout.simulator"]._cart_signature(connection.id, nonce, cart)
+    if not cart_signature or not consteq(cart_signature, expected):
+        raise Forbidden()
+    return connection, cart
+
+
 def _buyer_header(connection, shared_secret):
     """The header of the buyer's requests: From/Sender the buyer (with the typed secret)."""
     Cxml = connection.env["punchout.cxml"]
@@ -324,25 +350,10 @@ class PunchoutSimulatorController(http.Controller):
         simulator received (signed on the return page) and the connection's OCI password, which
         the admin types; anyone may e-mail the order inbox anyway.
         """
-        connection = request.env["punchout.connection"].sudo().browse(connection_id).exists()
-        if (
-            not connection
-            or connection.protocol not in ("oci", "s4")
-            or not _NONCE.match(nonce or "")
-        ):
-            raise NotFound()
-        if not connection.test_mode:
-            raise Forbidden()
-        if len(cart_data) > MAX_CXML_BYTES * 2:
-            raise BadRequest()
-        try:
-            cart = base64.b64decode(cart_data, validate=True)
-        except (binascii.Error, ValueError):
-            raise BadRequest() from None
+        connection, cart = _signed_cart(
+            connection_id, ("oci", "s4"), nonce, cart_data, cart_signature
+        )
         Simulator = request.env["punchout.simulator"]
-        expected = Simulator._cart_signature(connection.id, nonce, cart)
-        if not cart_signature or not consteq(cart_signature, expected):
-            raise Forbidden()
         items = oci.parse_cart_fields(parse_qsl(cart.decode(), keep_blank_values=True))
         values = {"connection": connection, "rejected": decision == "reject"}
         if decision != "reject":
@@ -593,23 +604,9 @@ class PunchoutSimulatorController(http.Controller):
         endpoint, the shared secret the admin types: nothing a visitor could not already send to
         ``/punchout/cxml``. The secret is never put in a page.
         """
-        connection = request.env["punchout.connection"].sudo().browse(connection_id).exists()
-        if not connection or connection.protocol != "cxml" or not _NONCE.match(nonce or ""):
-            raise NotFound()
-        if not connection.test_mode:
-            # A simulated order would be a real one: confirmed, and confirmed to the buyer.
-            raise Forbidden()
-        if len(cart_data) > MAX_CXML_BYTES * 2:
-            raise BadRequest()
-        try:
-            document = base64.b64decode(cart_data, validate=True)
-        except (binascii.Error, ValueError):
-            raise BadRequest() from None
-        expected = request.env["punchout.simulator"]._cart_signature(
-            connection.id, nonce, document
+        connection, document = _signed_cart(
+            connection_id, ("cxml",), nonce, cart_data, cart_signature
         )
-        if not cart_signature or not consteq(cart_signature, expected):
-            raise Forbidden()
         try:
             cart = cxml.parse_punchout_order_message(document, max_bytes=MAX_CXML_BYTES)
         except PunchoutProtocolError as exc:
