@@ -305,7 +305,7 @@ class PunchoutOci(models.AbstractModel):
                 setattr(item, f"cust_field{index}", _field_text(product, field.name))
         return item
 
-    def _item_from_order_line(self, connection, line):
+    def _item_from_order_line(self, connection, line, unit_code=None):
         connection.ensure_one()
         net_price = line.price_unit * (1.0 - (line.discount or 0.0) / 100.0)
         item = self._item_from_product(
@@ -315,6 +315,7 @@ class PunchoutOci(models.AbstractModel):
             net_price,
             uom=line.product_uom,
             description=line.name_short or line.product_id.display_name,
+            unit_code=unit_code,
         )
         item.currency = line.order_id.currency_id.name
         item.longtext = line.name or ""
@@ -343,7 +344,12 @@ class PunchoutOci(models.AbstractModel):
         connection = session.connection_id
         order = session.order_id.sudo()
         lines = order.order_line.filtered(lambda line: not line.display_type and line.product_id)
-        items = [self._item_from_order_line(connection, line) for line in lines]
+        # The unit codes of every line at once (one query, not one per line).
+        codes = connection._get_unit_codes(lines.product_uom)
+        items = [
+            self._item_from_order_line(connection, line, unit_code=codes[line.product_uom.id])
+            for line in lines
+        ]
         # OCI 5.0 hierarchies: the combo line "R", its items "F" under the combo's index.
         parents = connection._combo_parents(lines)
         index_base = int(connection.oci_index_base)
