@@ -441,6 +441,7 @@ class PunchoutSimulatorController(http.Controller):
                 operation,
                 body,
                 request.httprequest.headers.get("Authorization", ""),
+                request.httprequest.headers.get("SOAPAction", ""),
             )
         except PunchoutProtocolError as exc:
             status = 500 if version == "1.1" else 400

@@ -125,10 +125,10 @@ class PunchoutSimulator(models.AbstractModel):
         ), message_id
 
     @api.model
-    def _s4_receipt(self, connection, operation, body, authorization):
+    def _s4_receipt(self, connection, operation, body, authorization, soap_action):
         """Take a document on the simulated S/4HANA's inbound service ``operation`` as SAP
-        does: our credentials (when the connection has them), a document of that service, a
-        purchase order of this buyer. Returns the SOAP version.
+        does: our credentials (when the connection has them), the service's SOAPAction, a
+        document of that service, a purchase order of this buyer. Returns the SOAP version.
 
         :raises PunchoutProtocolError: why SAP would refuse it
         """
@@ -144,6 +144,15 @@ class PunchoutSimulator(models.AbstractModel):
             )
             if not consteq(authorization or "", expected):
                 raise PunchoutProtocolError(self.env._("Wrong credentials."), status=401)
+        expected_action = s4.SOAP_ACTION.format(operation=operation)
+        if soap_action.strip().strip('"') != expected_action:
+            raise PunchoutProtocolError(
+                self.env._(
+                    "The SOAPAction is %(action)r, not %(expected)s.",
+                    action=soap_action[:100],
+                    expected=expected_action,
+                )
+            )
         message = s4.parse_envelope(body)
         found, values = s4.read_document(message.body)
         if found != operation:

@@ -2,10 +2,12 @@
 sent over SOAP becomes the confirmed order, and the simulated S/4HANA takes the confirmation and
 the invoice on its inbound services, showing each decoded."""
 
+import base64
 import re
 
 from odoo.tests import tagged
 
+from ..protocol import s4
 from .common import PASSWORD, PunchoutHttpCase
 
 
@@ -52,5 +54,17 @@ class TestSimulatorS4(PunchoutHttpCase):
         url = f"/punchout/simulator/{self.connection.id}/{signature}/s4/OrderConfRequest_In"
         response = self.url_open(url, data=b"<x/>", headers={"Content-Type": "text/xml"})
         self.assertEqual(response.status_code, 401)
+        # Right credentials, but not the service's SOAPAction: refused.
+        response = self.url_open(
+            url,
+            data=b"<x/>",
+            headers={
+                "Content-Type": "text/xml",
+                "Authorization": "Basic " + base64.b64encode(b"SUPPLIER:right").decode(),
+                "SOAPAction": '"http://sap.com/xi/EDI/InvoiceRequest_In"',
+            },
+        )
+        self.assertEqual(response.status_code, 500)
+        self.assertIn("SOAPAction", s4.parse_fault(response.content)[1])
         forged = f"/punchout/simulator/{self.connection.id}/forged/s4/OrderConfRequest_In"
         self.assertEqual(self.url_open(forged, data=b"<x/>").status_code, 404)
