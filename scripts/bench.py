@@ -1,18 +1,21 @@
 """The benchmark harness: what every benchmark scenario of ``scripts/benchmark.sh`` shares.
 
 ``benchmark.sh`` builds the databases and starts the server; the scenarios
-(``benchmark_oci.py``, ``benchmark_cxml.py``, ``benchmark_mail.py``, ``benchmark_invoice.py``)
-each measure one flow against Odoo's own equivalent in the same run, with what is here:
+(``benchmark_oci.py``, ``benchmark_cxml.py``, ``benchmark_mail.py``, ``benchmark_invoice.py``,
+``benchmark_s4.py``, ...) each measure one flow against Odoo's own equivalent (or our cXML
+OrderRequest) in the same run, with what is here:
 
 - timing and query counts: requests over HTTP (``Client``, query counts from the server's
   access log, ``AccessLog``) or calls in this process (``InProcess``, odoo.sql_db's per-thread
-  counter), and their statistics (``median``, ``p90``, ``timed``, ``ratio``);
+  counter; one method's share of a call: ``time_method``), and their statistics (``median``,
+  ``p90``, ``timed``, ``ratio``);
 - the database: Odoo's registry for setups and in-process calls, plain SQL for checks;
 - the benchmark products every scenario shops or orders;
 - the report: query counts as text, the JSON file, the command line every scenario takes.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -43,12 +46,13 @@ class BenchmarkError(Exception):
 
 
 def load_protocol():
-    """The addon's pure-Python ``protocol`` package (it never imports Odoo), with its cXML and
-    OCI modules."""
+    """The addon's pure-Python ``protocol`` package (it never imports Odoo), with its cXML, OCI
+    and SAP S/4HANA modules."""
     if str(ADDON_DIR) not in sys.path:
         sys.path.insert(0, str(ADDON_DIR))
     import protocol.cxml
     import protocol.oci
+    import protocol.s4
 
     return protocol
 
@@ -318,6 +322,31 @@ class InProcess:
     def run(self, function, uid=None, context=None):
         """``function(env)`` in a transaction of its own, untimed: its result."""
         return self.transaction(function, uid, context)[0]
+
+
+@contextlib.contextmanager
+def time_method(model_class, name, spent):
+    """Time every call of method ``name`` of ``model_class`` (a model's class in the registry:
+    ``type(env[model])``, the same in every transaction) while in the block: each call's seconds
+    appended to the list ``spent``. The method is restored afterwards."""
+    own = name in vars(model_class)
+    original = getattr(model_class, name)
+
+    def timed_call(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - start)
+
+    setattr(model_class, name, timed_call)
+    try:
+        yield spent
+    finally:
+        if own:
+            setattr(model_class, name, original)
+        else:
+            delattr(model_class, name)
 
 
 class Database:

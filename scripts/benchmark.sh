@@ -3,14 +3,15 @@
 # to a confirmed order (scripts/benchmark_cxml.py), against Odoo's own equivalents measured in the
 # same run (ratios), plus SQL query counts per request from the server's access log.
 #
-#   scripts/benchmark.sh [--oci | --cxml] [--mail] [--invoice] [--delivery] [--catalog] [--fresh]
-#                        [--rounds N] [--warmup N] [--cycles N] [--in-process] [--json FILE]
+#   scripts/benchmark.sh [--oci | --cxml] [--mail] [--invoice] [--delivery] [--catalog] [--s4]
+#                        [--fresh] [--rounds N] [--warmup N] [--cycles N] [--in-process]
+#                        [--json FILE]
 #
 # Runs both benchmarks, or only the one named (--oci, --cxml). --rounds and --warmup go to each
 # benchmark run (defaults: OCI 20 and 3, cXML 5 and 1, mail 10 and 1, invoice 5 and 1, delivery
-# 10 and 1, catalogue 3 and 1); --cycles to the OCI one; --in-process makes the cXML one also
-# measure inside its own process. With both, --json FILE gets the OCI results and FILE's name with
-# .cxml before its extension the cXML ones.
+# 10 and 1, catalogue 3 and 1, S/4HANA 10 and 1); --cycles to the OCI one; --in-process makes the
+# cXML one also measure inside its own process. With both, --json FILE gets the OCI results and
+# FILE's name with .cxml before its extension the cXML ones.
 # --mail runs scripts/benchmark_mail.py (purchase orders by e-mail, XML and PDF, against the
 # cXML OrderRequest, in-process, no server): alone, or with the one named (--oci, --cxml); its
 # JSON then goes to FILE's name with .mail before its extension.
@@ -30,12 +31,16 @@
 # (BENCH_DB's name with _catalog: oci_punchout and demo data; its 10,000 products made once):
 # alone, or with the others named; its JSON then goes to FILE's name with .catalog before its
 # extension.
+# --s4 runs scripts/benchmark_s4.py (a 50-line SAP S/4HANA OrderRequest over SOAP, from an OCI
+# cart of the demo-s4 connection, to a confirmed order, against the cXML OrderRequest of the same
+# order, in-process, no server) on oci_punchout_bench, like --mail: alone, or with the others
+# named; its JSON then goes to FILE's name with .s4 before its extension.
 # Uses the database oci_punchout_bench (created with oci_punchout, sale_edi_ubl (Odoo's UBL order
 # import, the cXML benchmark's reference) and demo data when missing, or again with --fresh),
 # starts Odoo on 127.0.0.1 (port 8269, or the next free one) for the run only, and stops it at
 # the end. --invoice uses oci_punchout_bench_invoice (BENCH_DB's name with _invoice), created the
 # same way with oci_punchout and l10n_nl (the Dutch chart of its supplier company). A database
-# is built again when the addon's files changed.
+# is built again when the addon's files changed (e.g. demo data a scenario needs, like demo-s4).
 # Environment: BENCH_DB, BENCH_HTTP_PORT, PUNCHOUT_SHARED, PYTHON. The scenarios share their timing,
 # query counts, statistics, products, options and JSON report through scripts/bench.py.
 set -euo pipefail
@@ -51,6 +56,7 @@ RUN_MAIL=0
 RUN_INVOICE=0
 RUN_DELIVERY=0
 RUN_CATALOG=0
+RUN_S4=0
 NAMED=0
 JSON=""
 BENCH_ARGS=()
@@ -71,6 +77,7 @@ while [ $# -gt 0 ]; do
         --invoice) RUN_INVOICE=1 ;;
         --delivery) RUN_DELIVERY=1 ;;
         --catalog) RUN_CATALOG=1 ;;
+        --s4) RUN_S4=1 ;;
         --in-process) CXML_ARGS+=("$1") ;;
         --rounds | --warmup)
             [ $# -ge 2 ] || die "$1 needs a value"
@@ -88,7 +95,7 @@ while [ $# -gt 0 ]; do
             shift
             ;;
         -h | --help)
-            sed -n '2,40p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,45p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *) die "unknown argument: $1 (see --help)" ;;
@@ -97,7 +104,7 @@ while [ $# -gt 0 ]; do
 done
 [ "$RUN_OCI" = 1 ] || [ "$RUN_CXML" = 1 ] || die "--oci and --cxml exclude each other."
 if { [ "$RUN_MAIL" = 1 ] || [ "$RUN_INVOICE" = 1 ] || [ "$RUN_DELIVERY" = 1 ] \
-    || [ "$RUN_CATALOG" = 1 ]; } && [ "$NAMED" = 0 ]; then
+    || [ "$RUN_CATALOG" = 1 ] || [ "$RUN_S4" = 1 ]; } && [ "$NAMED" = 0 ]; then
     RUN_OCI=0
     RUN_CXML=0
 fi
@@ -140,6 +147,15 @@ if [ -n "$JSON" ] && [ "$RUN_CATALOG" = 1 ]; then
         CATALOG_ARGS+=(--json "$(json_beside catalog)")
     else
         CATALOG_ARGS+=(--json "$JSON")
+    fi
+fi
+S4_ARGS=()
+if [ -n "$JSON" ] && [ "$RUN_S4" = 1 ]; then
+    if [ "$RUN_OCI" = 1 ] || [ "$RUN_CXML" = 1 ] || [ "$RUN_MAIL" = 1 ] \
+        || [ "$RUN_INVOICE" = 1 ] || [ "$RUN_DELIVERY" = 1 ] || [ "$RUN_CATALOG" = 1 ]; then
+        S4_ARGS+=(--json "$(json_beside s4)")
+    else
+        S4_ARGS+=(--json "$JSON")
     fi
 fi
 if [ -n "$JSON" ] && { [ "$RUN_OCI" = 1 ] || [ "$RUN_CXML" = 1 ]; }; then
@@ -218,7 +234,7 @@ build_db() {
             "INSERT INTO ir_config_parameter (key, value) VALUES ('$HASH_KEY', '$ADDON_HASH')"
     fi
 }
-if [ "$RUN_OCI" = 1 ] || [ "$RUN_CXML" = 1 ] || [ "$RUN_MAIL" = 1 ]; then
+if [ "$RUN_OCI" = 1 ] || [ "$RUN_CXML" = 1 ] || [ "$RUN_MAIL" = 1 ] || [ "$RUN_S4" = 1 ]; then
     build_db "$DB" "$MODULES"
 fi
 if [ "$RUN_INVOICE" = 1 ]; then
@@ -249,6 +265,10 @@ fi
 if [ "$RUN_CATALOG" = 1 ]; then
     "$PYTHON" "$ROOT/scripts/benchmark_catalog.py" --db "$CATALOG_DB" \
         --addons-path "$ADDONS_PATH" "${BENCH_ARGS[@]}" "${CATALOG_ARGS[@]}" || status=$?
+fi
+if [ "$RUN_S4" = 1 ]; then
+    "$PYTHON" "$ROOT/scripts/benchmark_s4.py" --db "$DB" --addons-path "$ADDONS_PATH" \
+        "${BENCH_ARGS[@]}" "${S4_ARGS[@]}" || status=$?
 fi
 if [ "$RUN_OCI" = 0 ] && [ "$RUN_CXML" = 0 ]; then
     exit "$status"

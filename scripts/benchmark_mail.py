@@ -55,6 +55,7 @@ from bench import (
     median,
     p90,
     ratio,
+    time_method,
     time_stats,
     timed,
     write_json,
@@ -69,6 +70,7 @@ CXML_CONNECTION_CODE = bcx.CONNECTION_CODE
 RETURN_URLS = {
     "oci": "https://srm.demo-buyer.example/sap/bc/gui/sap/its/bbpcatalog",
     "cxml": bcx.RETURN_URL,
+    "s4": "https://s4.demo-buyer.example/sap/bc/gui/sap/its/bbpcatalog",  # punch-in by OCI
 }
 ALIAS_DOMAIN = "supplier-bench.example"  # only when the company has no alias domain
 # Our receiving mail server's name in Authentication-Results, set when the database has none.
@@ -220,12 +222,13 @@ class Odoo(InProcess):
 
     def transferred_quotation(self, code, product_ids, tag):
         """A punch-in of connection ``code``, its cart of one unit of each product, transferred
-        (a sent quotation): (quotation id, name, the cart as a PunchOutOrderMessage)."""
+        (a sent quotation): (quotation id, name, the cart as a PunchOutOrderMessage). An S/4HANA
+        connection's buyers punch in by OCI."""
 
         def prepare(env):
             connection = _connection(env, code)
             session, _token = connection._open_session(
-                connection.protocol,
+                "cxml" if connection.protocol == "cxml" else "oci",
                 connection.user_id,
                 return_url=RETURN_URLS[connection.protocol],
                 buyer_cookie=tag,
@@ -268,27 +271,10 @@ class Odoo(InProcess):
         spent = []
 
         def call(env):
-            Cxml = type(env["punchout.cxml"])
-            own = "_verify_secret" in vars(Cxml)
-            original = Cxml._verify_secret
-
-            def timed_check(model, connection, shared_secret):
-                start = time.perf_counter()
-                try:
-                    return original(model, connection, shared_secret)
-                finally:
-                    spent.append(time.perf_counter() - start)
-
-            Cxml._verify_secret = timed_check
-            try:
+            with time_method(type(env["punchout.cxml"]), "_verify_secret", spent):
                 message = env["punchout.message"]._cxml_store(body, "127.0.0.1")
                 envelope = cxml.parse_request(body)
                 return env["punchout.cxml"]._handle_request(envelope, body, message)
-            finally:
-                if own:
-                    Cxml._verify_secret = original
-                else:
-                    del Cxml._verify_secret
 
         response, elapsed, queries = self.transaction(call)
         return (response, sum(spent)), elapsed, queries
@@ -385,12 +371,17 @@ def _setup(env, min_products):
     if not mail_connection.order_mail_trust_verified:
         mail_connection.order_mail_trust_verified = True
         notes.append(f"{MAIL_CONNECTION_CODE} trusts verified senders")
-    currency = cxml_connection.pricelist_id.currency_id | mail_connection.pricelist_id.currency_id
-    for inactive in currency.filtered(lambda c: not c.active):
+    return notes + prepare_connections(env, mail_connection | cxml_connection, min_products)
+
+
+def prepare_connections(env, connections, min_products):
+    """The connections' buyers can order: their currency active, nothing an aborted run left
+    open, ``min_products`` benchmark products. What was done: a list of notes."""
+    notes = []
+    for inactive in connections.pricelist_id.currency_id.filtered(lambda c: not c.active):
         inactive.active = True
         notes.append(f"currency {inactive.name} activated")
     # Nothing an aborted run left may be matched: no open punch-in, no transferred quotation.
-    connections = mail_connection | cxml_connection
     env["punchout.session"].search(
         [("connection_id", "in", connections.ids), ("state", "=", "open")]
     )._expire()
